@@ -1,0 +1,74 @@
+"""People, their roles, and API tokens for programs."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", "区联动办调度员"
+    SUPERVISOR = "supervisor", "区联动办督办员"
+    DUTY_OFFICER = "duty_officer", "联动单位值班员"
+    UNIT_LEADER = "unit_leader", "联动单位主管领导"
+    LEADERSHIP = "leadership", "区领导（只读）"
+    ADMIN = "admin", "系统管理员"
+
+
+OFFICE_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+UNIT_ROLES = frozenset({Role.DUTY_OFFICER, Role.UNIT_LEADER})
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.DISPATCHER)
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text="联动单位的值班员和主管领导必须属于一个单位",
+    )
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def __str__(self) -> str:
+        return f"{self.display_name}（{self.get_role_display()}）"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for a program acting as `user`. Only the hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("前缀", max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API令牌"
+        verbose_name_plural = "API令牌"
+
+    @staticmethod
+    def new_raw_key() -> str:
+        return "ld_" + secrets.token_urlsafe(32)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,378 @@
+"""Incidents, the instructions dispatched for them, their deadlines, and the event log.
+
+State fields on these models change only through the action functions in actions.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from liandong.incidents.lifecycle import (
+    INCIDENT_STATUS_LABELS,
+    INSTRUCTION_STATE_LABELS,
+    REQUEST_STATE_LABELS,
+    IncidentStatus,
+    InstructionState,
+    RequestState,
+)
+
+
+def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    return [(str(k), v) for k, v in labels.items()]
+
+
+class IncidentClass(models.TextChoices):
+    SOURCE_DIVERSION = "source_diversion", "源头分流类"
+    LINKED_DISPOSAL = "linked_disposal", "联动处置类"
+
+
+class Level(models.IntegerChoices):
+    URGENT = 1, "一级指令（紧急类）"
+    NORMAL = 2, "二级指令（非紧急类）"
+
+
+class Source(models.TextChoices):
+    CITY = "city", "市安管平台"
+    MANUAL = "manual", "人工录入"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASICALLY = "basically_satisfied", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class Incident(models.Model):
+    incident_id = models.CharField("警情编号", max_length=64, unique=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    status = models.CharField(
+        "状态", max_length=20, choices=_choices(INCIDENT_STATUS_LABELS), default=IncidentStatus.NEW
+    )
+    received_at = models.DateTimeField("接警时间")
+    transferred_at = models.DateTimeField("派发时间", null=True, blank=True)
+    accepted_at = models.DateTimeField("接收时间")
+    caller_name = models.CharField("报警人", max_length=50, blank=True)
+    caller_phone = models.CharField("联系电话", max_length=20)
+    address = models.CharField("事发地址", max_length=200)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    coordinate_system = models.CharField(max_length=10, default="gcj02")
+    content = models.TextField("警情内容")
+    city_category = models.CharField("市平台类别", max_length=50, blank=True)
+    police_dispatched = models.BooleanField("已先期处警", default=False)
+    suggested_urgency = models.CharField("市平台建议紧急程度", max_length=10, blank=True)
+    repeat_calls = models.PositiveIntegerField("重复来电次数", default=0)
+    raw_request = models.JSONField("原始请求", default=dict, blank=True)
+    raw_body = models.TextField("原始报文", blank=True)
+    # Triage (研判)
+    incident_class = models.CharField(
+        "处置类别", max_length=20, choices=IncidentClass.choices, blank=True
+    )
+    level = models.PositiveSmallIntegerField("指令级别", choices=Level.choices, null=True)
+    category = models.ForeignKey(
+        "units.Category", verbose_name="事项类别", null=True, on_delete=models.PROTECT
+    )
+    street = models.ForeignKey(
+        "units.Unit",
+        verbose_name="属地街道",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="street_incidents",
+    )
+    triage_note = models.TextField("研判意见", blank=True)
+    dispatched_at = models.DateTimeField("派发时间", null=True)
+    # Outcomes
+    merged_into = models.ForeignKey(
+        "self", verbose_name="并入警情", null=True, on_delete=models.PROTECT, related_name="repeats"
+    )
+    return_reason = models.TextField("退回原因", blank=True)
+    outcome = models.TextField("办结情况", blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True)
+    satisfaction = models.CharField(
+        "满意度", max_length=30, choices=Satisfaction.choices, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "警情"
+        verbose_name_plural = "警情"
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return self.incident_id
+
+
+class Role(models.TextChoices):
+    PRIMARY = "primary", "主责单位"
+    COOPERATING = "cooperating", "协同单位"
+
+
+class Instruction(models.Model):
+    """What one unit is asked to do about one incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="instructions")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="instructions")
+    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    level = models.PositiveSmallIntegerField("指令级别", choices=Level.choices)
+    tier = models.PositiveSmallIntegerField("派发时单位级别")
+    state = models.CharField(
+        "状态",
+        max_length=20,
+        choices=_choices(INSTRUCTION_STATE_LABELS),
+        default=InstructionState.PENDING_SIGN,
+    )
+    previous_state = models.CharField(max_length=20, blank=True)
+    dispatched_at = models.DateTimeField("派发时间")
+    signed_at = models.DateTimeField("签收时间", null=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    feedback_kind = models.CharField(max_length=20, blank=True)
+    feedback_text = models.TextField("首次反馈", blank=True)
+    feedback_at = models.DateTimeField("反馈时间", null=True)
+    result_outcome = models.CharField("处置结果", max_length=30, blank=True)
+    result_text = models.TextField("处置情况", blank=True)
+    result_at = models.DateTimeField("结果反馈时间", null=True)
+    finished_at = models.DateTimeField("完成时间", null=True)
+    reassigned_from = models.OneToOneField(
+        "self", null=True, on_delete=models.PROTECT, related_name="reassigned_to"
+    )
+    note = models.TextField("派发说明", blank=True)
+
+    class Meta:
+        verbose_name = "指令"
+        verbose_name_plural = "指令"
+        ordering = ["incident", "id"]
+        indexes = [models.Index(fields=["unit", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.incident.incident_id} → {self.unit.name}"
+
+
+class DeadlineKind(models.TextChoices):
+    SIGN = "sign", "签收"
+    CALLER_CONTACT = "caller_contact", "联系报警人"
+    FEEDBACK = "feedback", "首次反馈"
+    RESULT = "result", "处置结果"
+
+
+class DeadlineState(models.TextChoices):
+    OPEN = "open", "计时中"
+    MET = "met", "按时完成"
+    MISSED = "missed", "超时完成"
+    STOPPED = "stopped", "已停止"
+
+
+class Deadline(models.Model):
+    instruction = models.ForeignKey(Instruction, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField("时限", max_length=20, choices=DeadlineKind.choices)
+    state = models.CharField(
+        "状态", max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN
+    )
+    starts_at = models.DateTimeField("起算时间")
+    limit_amount = models.PositiveIntegerField()
+    limit_unit = models.CharField(max_length=20)
+    due_at = models.DateTimeField("截止时间")
+    original_due_at = models.DateTimeField("原截止时间")
+    provisional = models.BooleanField("暂定", default=False)
+    completed_at = models.DateTimeField("完成时间", null=True)
+    stopped_at = models.DateTimeField("停止时间", null=True)
+    extended_at = models.DateTimeField("延期时间", null=True)
+    overdue_noticed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "时限"
+        verbose_name_plural = "时限"
+        ordering = ["instruction", "due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["instruction", "kind"], name="one_deadline_per_kind")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="open_deadline_due",
+                condition=models.Q(state="open"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def missed_by_seconds(self) -> int | None:
+        if self.state == DeadlineState.MISSED and self.completed_at:
+            return int((self.completed_at - self.due_at).total_seconds())
+        return None
+
+
+class Attachment(models.Model):
+    """A photo or scanned document uploaded by a user; linked to a result or an extension."""
+
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    instruction = models.ForeignKey(
+        Instruction, null=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    purpose = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+
+class CallerContact(models.Model):
+    instruction = models.ForeignKey(
+        Instruction, on_delete=models.PROTECT, related_name="caller_contacts"
+    )
+    contacted_at = models.DateTimeField("联系时间")
+    reached = models.BooleanField("是否联系上")
+    note = models.TextField("情况", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "联系报警人记录"
+        verbose_name_plural = "联系报警人记录"
+        ordering = ["contacted_at", "id"]
+
+
+class _Request(models.Model):
+    instruction = models.ForeignKey(Instruction, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField("状态", max_length=20, choices=_choices(REQUEST_STATE_LABELS))
+    reason = models.TextField("原因")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class ReturnRequest(_Request):
+    """A unit hands back an instruction as not its responsibility (退回)."""
+
+    state_before = models.CharField(max_length=20)
+    reassigned_to = models.ForeignKey(
+        Instruction, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta(_Request.Meta):
+        verbose_name = "退回申请"
+        verbose_name_plural = "退回申请"
+
+
+class JoinRequest(_Request):
+    """A unit asks the office to bring in other units (提请联动)."""
+
+    units = models.ManyToManyField("units.Unit", related_name="+")
+    approved_units = models.ManyToManyField("units.Unit", related_name="+", blank=True)
+
+    class Meta(_Request.Meta):
+        verbose_name = "提请联动"
+        verbose_name_plural = "提请联动"
+
+
+class ExtensionRequest(_Request):
+    """A progress report with a request for more time (进展报告/延期申请)."""
+
+    progress = models.TextField("进展情况")
+    proposed_due_at = models.DateTimeField("申请延至")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    leader_decided_at = models.DateTimeField(null=True)
+    leader_note = models.TextField("领导意见", blank=True)
+    granted_due_at = models.DateTimeField("批准延至", null=True)
+    document = models.ForeignKey(Attachment, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(_Request.Meta):
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+
+
+class Urge(models.Model):
+    """A recorded reminder (催办) to a unit about one instruction, from the office or the city."""
+
+    instruction = models.ForeignKey(Instruction, on_delete=models.PROTECT, related_name="urges")
+    by_city = models.BooleanField(default=False)
+    note = models.TextField("催办内容", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "催办记录"
+        verbose_name_plural = "催办记录"
+
+
+class CallBack(models.Model):
+    """The office calls the caller back after closing (回访)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="callbacks")
+    satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices)
+    note = models.TextField("回访情况", blank=True)
+    reopened = models.BooleanField("重新处置", default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "回访记录"
+        verbose_name_plural = "回访记录"
+
+
+class Event(models.Model):
+    """An append-only record of every change: the timeline and the audit trail."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    instruction = models.ForeignKey(
+        Instruction, null=True, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField("事件", max_length=40)
+    summary = models.CharField("摘要", max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField("操作方", max_length=100)
+    occurred_at = models.DateTimeField("时间")
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "事件"
+        verbose_name_plural = "事件记录"
+        ordering = ["occurred_at", "id"]
+
+
+class Notification(models.Model):
+    """A message for a unit or the office, written in the same transaction as its cause."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notifications")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    instruction = models.ForeignKey(Instruction, null=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]

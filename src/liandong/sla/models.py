@@ -1,0 +1,61 @@
+"""Stored settings behind the deadline arithmetic: the holiday arrangement per year and the time
+limits per instruction level. The arithmetic itself is pure (workcal.py, deadlines.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class HolidayYear(models.Model):
+    """China's official arrangement for one year (国务院办公厅关于部分节假日安排的通知)."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    holidays = models.JSONField("法定节假日（放假日期）", default=list)
+    makeup_workdays = models.JSONField("调休上班日期", default=list)
+    source = models.CharField("依据", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年节假日安排"
+
+
+class LimitUnitChoice(models.TextChoices):
+    MINUTES = "minutes", "分钟"
+    HOURS = "hours", "小时"
+    WORKING_DAYS = "working_days", "工作日"
+
+
+class TimeLimitSetting(models.Model):
+    """The time limits of one instruction level. Defaults are the plan's."""
+
+    level = models.PositiveSmallIntegerField(
+        "指令级别", unique=True, choices=[(1, "一级指令（紧急类）"), (2, "二级指令（非紧急类）")]
+    )
+    sign_amount = models.PositiveIntegerField("签收时限")
+    sign_unit = models.CharField("签收时限单位", max_length=20, choices=LimitUnitChoice.choices)
+    feedback_amount = models.PositiveIntegerField("首次反馈时限")
+    feedback_unit = models.CharField("首次反馈时限单位", max_length=20, choices=LimitUnitChoice.choices)
+    result_amount = models.PositiveIntegerField("处置结果时限")
+    result_unit = models.CharField("处置结果时限单位", max_length=20, choices=LimitUnitChoice.choices)
+    caller_contact_minutes = models.PositiveIntegerField(
+        "联系报警人时限（分钟）", null=True, blank=True, help_text="一级联动单位作为主责单位时，自签收起算"
+    )
+    warning_share = models.FloatField(
+        "预警比例", default=0.8, help_text="已用时间达到时限的该比例时显示“即将超时”"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "时限设置"
+        verbose_name_plural = "时限设置"
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}时限"

@@ -1,0 +1,125 @@
+"""Reads and writes of the stored calendar and time limits, and the bridge from them to the pure
+deadline arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.db import transaction
+
+from liandong.common.errors import FieldError, InvalidInput
+from liandong.sla.deadlines import (
+    DEFAULT_LIMITS,
+    DeadlinePlan,
+    LevelLimits,
+    Limit,
+    LimitUnit,
+    due_after,
+    plan_deadlines,
+)
+from liandong.sla.models import HolidayYear, TimeLimitSetting
+from liandong.sla.workcal import CalendarError, WorkCalendar, parse_year_arrangement
+
+
+def load_calendar() -> WorkCalendar:
+    return WorkCalendar.from_mapping(
+        {
+            row.year: {"holidays": row.holidays, "makeup_workdays": row.makeup_workdays}
+            for row in HolidayYear.objects.all()
+        }
+    )
+
+
+def limits_for_level(level: int) -> LevelLimits:
+    row = TimeLimitSetting.objects.filter(level=level).first()
+    if row is None:
+        return DEFAULT_LIMITS[level]
+    return LevelLimits(
+        sign=Limit(row.sign_amount, LimitUnit(row.sign_unit)),
+        feedback=Limit(row.feedback_amount, LimitUnit(row.feedback_unit)),
+        result=Limit(row.result_amount, LimitUnit(row.result_unit)),
+        caller_contact_minutes=row.caller_contact_minutes,
+    )
+
+
+def warning_share(level: int) -> float:
+    row = TimeLimitSetting.objects.filter(level=level).first()
+    return row.warning_share if row else 0.8
+
+
+def plan_for(*, level: int, dispatched_at: datetime, tier: int, role: str) -> DeadlinePlan:
+    return plan_deadlines(
+        dispatched_at=dispatched_at,
+        limits=limits_for_level(level),
+        calendar=load_calendar(),
+        tier=tier,
+        role=role,
+    )
+
+
+def ensure_default_time_limits() -> None:
+    for level, limits in DEFAULT_LIMITS.items():
+        TimeLimitSetting.objects.get_or_create(
+            level=level,
+            defaults={
+                "sign_amount": limits.sign.amount,
+                "sign_unit": limits.sign.unit.value,
+                "feedback_amount": limits.feedback.amount,
+                "feedback_unit": limits.feedback.unit.value,
+                "result_amount": limits.result.amount,
+                "result_unit": limits.result.unit.value,
+                "caller_contact_minutes": limits.caller_contact_minutes,
+            },
+        )
+
+
+@transaction.atomic
+def do_save_holiday_year(
+    *,
+    year: int,
+    holidays: Iterable[date | str],
+    makeup_workdays: Iterable[date | str],
+    source: str = "",
+) -> HolidayYear:
+    """Enter or correct one year's arrangement, then recompute every open deadline that the
+    change can move (those counted in working days and not yet met or extended)."""
+    try:
+        arrangement = parse_year_arrangement(year, holidays, makeup_workdays)
+    except CalendarError as exc:
+        raise InvalidInput([FieldError("holidays", "invalid_date", str(exc))]) from exc
+    if not 2000 <= year <= 2100:
+        raise InvalidInput.one("year", "out_of_range", "年份应在2000至2100之间")
+    row, _ = HolidayYear.objects.update_or_create(
+        year=year,
+        defaults={
+            "holidays": sorted(d.isoformat() for d in arrangement.holidays),
+            "makeup_workdays": sorted(d.isoformat() for d in arrangement.makeup_workdays),
+            "source": source,
+        },
+    )
+    recompute_working_day_deadlines()
+    return row
+
+
+def recompute_working_day_deadlines() -> int:
+    """Recompute open deadlines counted in working days. Returns how many changed."""
+    from liandong.incidents.actions import do_recompute_deadline
+
+    from liandong.incidents.models import Deadline, DeadlineState
+
+    calendar = load_calendar()
+    changed = 0
+    open_rows = Deadline.objects.filter(
+        state=DeadlineState.OPEN, limit_unit=LimitUnit.WORKING_DAYS.value, extended_at=None
+    ).select_related("instruction__incident")
+    for deadline in open_rows:
+        due = due_after(
+            deadline.starts_at, Limit(deadline.limit_amount, LimitUnit.WORKING_DAYS), calendar
+        )
+        if due.at != deadline.due_at or due.provisional != deadline.provisional:
+            do_recompute_deadline(deadline=deadline, due_at=due.at, provisional=due.provisional)
+            changed += 1
+    return changed
+
+
