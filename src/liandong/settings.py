@@ -53,7 +53,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "liandong.urls"
 WSGI_APPLICATION = "liandong.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
 
 TEMPLATES = [
     {

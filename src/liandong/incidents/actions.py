@@ -1266,3 +1266,42 @@ def do_withdraw_incident(
 
 
 __all__ = [name for name in dir() if name.startswith("do_")] + ["RESULT_OUTCOMES", "lifecycle"]
+
+
+ALLOWED_ATTACHMENT_TYPES = {
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "application/pdf",
+}
+
+
+@transaction.atomic
+def do_upload_attachment(
+    *, actor: User, instruction: Instruction, name: str, content_type: str, data: bytes
+) -> Attachment:
+    """Store a photo or scanned document for a unit's instruction (linked on use)."""
+    import hashlib
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    if content_type not in ALLOWED_ATTACHMENT_TYPES:
+        raise InvalidInput.one("file", "unsupported_type", "只能上传JPEG/PNG/WEBP/HEIC图片或PDF文件")
+    if not data:
+        raise InvalidInput.one("file", "empty", "文件为空")
+    if len(data) > settings.LIANDONG_MAX_ATTACHMENT_BYTES:
+        raise InvalidInput.one("file", "too_large", "文件不能超过20MB")
+    attachment = Attachment(
+        original_name=(name or "附件")[:200],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+        instruction=instruction,
+    )
+    attachment.file.save(f"{attachment.sha256[:16]}", ContentFile(data), save=False)
+    attachment.save()
+    return attachment

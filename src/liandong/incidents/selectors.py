@@ -1,0 +1,326 @@
+"""Reads: what the API and the screens show. Every function takes the user and starts from the
+access gate's querysets, so nothing here can show a unit another unit's work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from liandong import clock
+from liandong.accounts.models import User
+from liandong.incidents import access
+from liandong.incidents.actions import RESULT_OUTCOMES
+from liandong.incidents.lifecycle import (
+    FINAL_INSTRUCTION_STATES,
+    INCIDENT,
+    INSTRUCTION,
+    InstructionState,
+)
+from liandong.incidents.models import (
+    CallerContact,
+    Deadline,
+    DeadlineState,
+    Event,
+    ExtensionRequest,
+    Incident,
+    Instruction,
+    JoinRequest,
+    ReturnRequest,
+)
+from liandong.sla.services import warning_share
+from liandong.units.models import Category, Unit, UnitKind
+from liandong.units.services import match_street
+
+
+def iso(moment: datetime | None) -> str | None:
+    return clock.to_beijing(moment).isoformat() if moment else None
+
+
+def unit_ref(unit: Unit | None) -> dict[str, Any] | None:
+    if unit is None:
+        return None
+    return {"code": unit.code, "name": unit.name, "tier": unit.tier}
+
+
+def deadline_status(deadline: Deadline, now: datetime, share: float) -> str:
+    """met / missed / stopped for finished clocks; overdue / warning / running for open ones."""
+    if deadline.state != DeadlineState.OPEN:
+        return str(deadline.state)
+    if now > deadline.due_at:
+        return "overdue"
+    total = (deadline.due_at - deadline.starts_at).total_seconds()
+    used = (now - deadline.starts_at).total_seconds()
+    return "warning" if total > 0 and used >= share * total else "running"
+
+
+def deadline_dict(deadline: Deadline, now: datetime, share: float) -> dict[str, Any]:
+    missed_by = None
+    if deadline.state == DeadlineState.MISSED and deadline.completed_at:
+        missed_by = int((deadline.completed_at - deadline.due_at).total_seconds())
+    elif deadline.state == DeadlineState.OPEN and now > deadline.due_at:
+        missed_by = int((now - deadline.due_at).total_seconds())
+    return {
+        "kind": deadline.kind,
+        "label": deadline.get_kind_display(),
+        "due_at": iso(deadline.due_at),
+        "original_due_at": iso(deadline.original_due_at),
+        "extended": deadline.extended_at is not None,
+        "provisional": deadline.provisional,
+        "state": deadline.state,
+        "status": deadline_status(deadline, now, share),
+        "completed_at": iso(deadline.completed_at),
+        "seconds_left": int((deadline.due_at - now).total_seconds())
+        if deadline.state == DeadlineState.OPEN
+        else None,
+        "missed_by_seconds": missed_by,
+    }
+
+
+def _instruction_queryset(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
+    return qs.select_related("incident", "unit").prefetch_related(
+        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at")),
+        Prefetch("caller_contacts", queryset=CallerContact.objects.order_by("contacted_at")),
+    )
+
+
+def instruction_dict(instruction: Instruction, now: datetime | None = None) -> dict[str, Any]:
+    now = now or clock.now()
+    share = warning_share(instruction.level)
+    return {
+        "id": instruction.pk,
+        "incident_id": instruction.incident.incident_id,
+        "unit": unit_ref(instruction.unit),
+        "role": instruction.role,
+        "role_label": instruction.get_role_display(),
+        "level": instruction.level,
+        "tier": instruction.tier,
+        "state": instruction.state,
+        "state_label": instruction.get_state_display(),
+        "allowed_actions": INSTRUCTION.allowed_actions(instruction.state),
+        "dispatched_at": iso(instruction.dispatched_at),
+        "signed_at": iso(instruction.signed_at),
+        "feedback": {
+            "kind": instruction.feedback_kind,
+            "text": instruction.feedback_text,
+            "at": iso(instruction.feedback_at),
+        }
+        if instruction.feedback_at
+        else None,
+        "result": {
+            "outcome": instruction.result_outcome,
+            "outcome_label": RESULT_OUTCOMES.get(instruction.result_outcome, ""),
+            "text": instruction.result_text,
+            "at": iso(instruction.result_at),
+            "attachments": [
+                {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size}
+                for a in instruction.attachments.filter(purpose="result")
+            ],
+        }
+        if instruction.result_at
+        else None,
+        "caller_contacts": [
+            {
+                "contacted_at": iso(c.contacted_at),
+                "reached": c.reached,
+                "note": c.note,
+            }
+            for c in instruction.caller_contacts.all()
+        ],
+        "deadlines": [deadline_dict(d, now, share) for d in instruction.deadlines.all()],
+        "reassigned_from": instruction.reassigned_from_id,
+        "note": instruction.note,
+    }
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "incident_id": incident.incident_id,
+        "source": incident.source,
+        "status": incident.status,
+        "status_label": incident.get_status_display(),
+        "received_at": iso(incident.received_at),
+        "accepted_at": iso(incident.accepted_at),
+        "address": incident.address,
+        "content": incident.content,
+        "caller_name": incident.caller_name,
+        "caller_phone": incident.caller_phone,
+        "class": incident.incident_class or None,
+        "level": incident.level,
+        "category": incident.category.code if incident.category_id else None,
+        "repeat_calls": incident.repeat_calls,
+    }
+
+
+def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
+    now = clock.now()
+    instructions = _instruction_queryset(access.visible_instructions(user).filter(incident=incident))
+    all_units = incident.instructions.select_related("unit").order_by("id")
+    elapsed_end = incident.closed_at or incident.withdrawn_at or now
+    return {
+        **incident_summary(incident),
+        "transferred_at": iso(incident.transferred_at),
+        "longitude": float(incident.longitude) if incident.longitude is not None else None,
+        "latitude": float(incident.latitude) if incident.latitude is not None else None,
+        "city_category": incident.city_category,
+        "police_dispatched": incident.police_dispatched,
+        "suggested_urgency": incident.suggested_urgency or None,
+        "category_name": incident.category.name if incident.category_id else None,
+        "street": unit_ref(incident.street),
+        "triage_note": incident.triage_note,
+        "dispatched_at": iso(incident.dispatched_at),
+        "merged_into": incident.merged_into.incident_id if incident.merged_into_id else None,
+        "return_reason": incident.return_reason,
+        "outcome": incident.outcome,
+        "closed_at": iso(incident.closed_at),
+        "withdrawn_at": iso(incident.withdrawn_at),
+        "satisfaction": incident.satisfaction or None,
+        "elapsed_seconds": int((elapsed_end - incident.received_at).total_seconds()),
+        "allowed_actions": INCIDENT.allowed_actions(incident.status),
+        # Every unit that holds or held it, so each unit knows whom it works with on site.
+        "units": [
+            {**(unit_ref(i.unit) or {}), "role": i.role, "state": i.state, "instruction": i.pk}
+            for i in all_units
+        ],
+        "instructions": [instruction_dict(i, now) for i in instructions],
+        "raw_request": incident.raw_request if access.is_office(user) else None,
+    }
+
+
+def timeline(user: User, incident: Incident) -> list[dict[str, Any]]:
+    """All events for the office and leadership; a unit sees the incident-level events and the
+    events of its own instructions."""
+    events = Event.objects.filter(incident=incident).select_related("instruction__unit")
+    if access.is_unit_user(user):
+        events = events.filter(instruction__isnull=True) | events.filter(
+            instruction__unit_id=user.unit_id
+        )
+    return [
+        {
+            "id": e.pk,
+            "kind": e.kind,
+            "summary": e.summary,
+            "actor": e.actor_label,
+            "occurred_at": iso(e.occurred_at),
+            "instruction": e.instruction_id,
+            "unit": e.instruction.unit.code if e.instruction_id else None,
+            "before": e.before,
+            "after": e.after,
+            "data": e.data,
+        }
+        for e in events.order_by("occurred_at", "id")
+    ]
+
+
+def list_incidents(
+    user: User, *, status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[dict[str, Any]]]:
+    qs = access.visible_incidents(user).select_related("category")
+    if status:
+        qs = qs.filter(status=status)
+    qs = qs.order_by("received_at", "id") if status == "new" else qs.order_by("-received_at", "-id")
+    return qs.count(), [incident_summary(i) for i in qs[offset : offset + limit]]
+
+
+def list_instructions(
+    user: User, *, open_only: bool = False, unit: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[dict[str, Any]]]:
+    qs = access.visible_instructions(user)
+    if open_only:
+        qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
+    if unit:
+        qs = qs.filter(unit__code=unit)
+    qs = _instruction_queryset(qs.order_by("-dispatched_at", "-id"))
+    now = clock.now()
+    return qs.count(), [instruction_dict(i, now) for i in qs[offset : offset + limit]]
+
+
+def triage_proposal(incident: Incident, category: Category) -> dict[str, Any]:
+    """The catalogue's proposal for an incident: primary, cooperating units, street."""
+    street = match_street(incident.address)
+    primary: Unit | None = street if category.primary_is_street else category.primary_unit
+    cooperating = list(category.cooperating_units.filter(active=True))
+    if category.street_joins and street is not None and street != primary:
+        cooperating.append(street)
+    return {
+        "category": {"code": category.code, "name": category.name},
+        "primary_unit": unit_ref(primary),
+        "alternatives": [unit_ref(u) for u in category.alternatives.all()],
+        "cooperating_units": [unit_ref(u) for u in cooperating],
+        "street": unit_ref(street),
+        "escalates_when": category.escalates_when,
+    }
+
+
+def request_dict(request: ExtensionRequest | JoinRequest | ReturnRequest) -> dict[str, Any]:
+    instruction = request.instruction
+    data: dict[str, Any] = {
+        "id": request.pk,
+        "instruction": instruction.pk,
+        "incident_id": instruction.incident.incident_id,
+        "unit": unit_ref(instruction.unit),
+        "state": request.state,
+        "state_label": request.get_state_display(),  # type: ignore[union-attr]
+        "reason": request.reason,
+        "created_at": iso(request.created_at),
+        "decided_at": iso(request.decided_at),
+        "decision_note": request.decision_note,
+    }
+    if isinstance(request, ExtensionRequest):
+        data.update(
+            progress=request.progress,
+            proposed_due_at=iso(request.proposed_due_at),
+            granted_due_at=iso(request.granted_due_at),
+            leader_note=request.leader_note,
+            leader_decided_at=iso(request.leader_decided_at),
+            document=request.document_id,
+        )
+    elif isinstance(request, JoinRequest):
+        data.update(
+            units=[unit_ref(u) for u in request.units.all()],
+            approved_units=[unit_ref(u) for u in request.approved_units.all()],
+        )
+    else:
+        data.update(
+            state_before=request.state_before,
+            reassigned_to=request.reassigned_to_id,
+        )
+    return data
+
+
+def pending_decisions(user: User) -> dict[str, list[dict[str, Any]]]:
+    """What waits for this user: for the office, returns, joins, extensions and results; for a
+    unit leader, the unit's extension requests to sign off."""
+    pending_office = "pending_office"
+    out: dict[str, list[dict[str, Any]]] = {}
+    related = ("instruction__incident", "instruction__unit")
+    if access.is_office(user) or user.role in access.READ_EVERYTHING:
+        out["returns"] = [
+            request_dict(r)
+            for r in access.visible_return_requests(user).filter(state=pending_office).select_related(*related)
+        ]
+        out["joins"] = [
+            request_dict(r)
+            for r in access.visible_join_requests(user).filter(state=pending_office).select_related(*related)
+        ]
+        out["extensions"] = [
+            request_dict(r)
+            for r in access.visible_extension_requests(user)
+            .filter(state=pending_office)
+            .select_related(*related)
+        ]
+        results = access.visible_instructions(user).filter(state=InstructionState.RESULT_REPORTED)
+        out["results"] = [instruction_dict(i) for i in _instruction_queryset(results)]
+    if user.role == "unit_leader":
+        out["extensions_for_leader"] = [
+            request_dict(r)
+            for r in access.visible_extension_requests(user)
+            .filter(state="pending_leader")
+            .select_related(*related)
+        ]
+    return out
+
+
+def linkage_units() -> QuerySet[Unit]:
+    return Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET])

@@ -1,0 +1,21 @@
+"""Default holiday calendar and time limits for a new installation."""
+
+from __future__ import annotations
+
+from liandong.sla.models import HolidayYear
+from liandong.sla.services import do_save_holiday_year, ensure_default_time_limits
+from liandong.units.services import read_default
+
+
+def load_default_calendar() -> None:
+    data = read_default("calendar-cn.yaml")
+    for year, arrangement in data.items():
+        if HolidayYear.objects.filter(year=year).exists():
+            continue
+        do_save_holiday_year(
+            year=int(year),
+            holidays=arrangement.get("holidays", []),
+            makeup_workdays=arrangement.get("makeup_workdays", []),
+            source="国务院办公厅关于部分节假日安排的通知",
+        )
+    ensure_default_time_limits()
