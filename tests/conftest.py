@@ -1,0 +1,48 @@
+"""Shared test set-up: the default data in every database test, a movable clock, API clients."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+os.environ.setdefault("LIANDONG_HOME", tempfile.mkdtemp(prefix="liandong-test-"))
+
+
+@pytest.fixture(autouse=True)
+def _default_data(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the database starts with the shipped default data."""
+    marker_names = {m.name for m in request.node.iter_markers()}
+    wants_db = "django_db" in marker_names or any(
+        f in request.fixturenames for f in ("db", "transactional_db", "client", "live_server")
+    )
+    if not wants_db:
+        return
+    request.getfixturevalue("db") if "transactional_db" not in request.fixturenames else None
+    from liandong.units.models import Unit
+
+    if not Unit.objects.exists():
+        from django.core.management import call_command
+
+        call_command("load_defaults", verbosity=0)
+
+
+@pytest.fixture
+def frozen_at() -> Iterator[object]:
+    """Use as `frozen_at("2026-11-30T09:00:00+08:00")`; moves with liandong.clock.advance."""
+    from liandong import clock
+
+    stack: list[object] = []
+
+    def freeze(moment: str | datetime) -> None:
+        at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+        cm = clock.frozen(at)
+        cm.__enter__()
+        stack.append(cm)
+
+    yield freeze
+    while stack:
+        stack.pop().__exit__(None, None, None)  # type: ignore[attr-defined]
