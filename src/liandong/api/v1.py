@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, NinjaAPI, Router
+from ninja import File, NinjaAPI, Router, Status
 from ninja.files import UploadedFile
 
 from liandong.accounts.models import User
@@ -226,11 +226,11 @@ def list_incidents(
 
 
 @incidents.post("", response={201: schemas.IncidentOut, **ERRORS}, summary="人工录入警情（区联动办）")
-def create_incident(request: HttpRequest, payload: schemas.ManualIncidentIn) -> tuple[int, dict[str, Any]]:
+def create_incident(request: HttpRequest, payload: schemas.ManualIncidentIn) -> Status:
     user = _user(request)
     access.require_office(user)
     incident = actions.do_create_manual_incident(actor=user, **payload.dict())
-    return 201, _incident_out(request, incident.incident_id)
+    return Status(201, _incident_out(request, incident.incident_id))
 
 
 @incidents.get("/{incident_id}", response={200: schemas.IncidentOut, **ERRORS}, summary="警情详情")
@@ -305,13 +305,13 @@ def close(request: HttpRequest, incident_id: str, payload: schemas.CloseIn) -> d
 
 
 @incidents.post("/{incident_id}/callbacks", response={201: schemas.IncidentOut, **ERRORS}, summary="回访报警人")
-def call_back(request: HttpRequest, incident_id: str, payload: schemas.CallBackIn) -> tuple[int, dict[str, Any]]:
+def call_back(request: HttpRequest, incident_id: str, payload: schemas.CallBackIn) -> Status:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
     actions.do_record_call_back(
         actor=user, incident=incident, satisfaction=payload.satisfaction, note=payload.note, reopen=payload.reopen
     )
-    return 201, _incident_out(request, incident_id)
+    return Status(201, _incident_out(request, incident_id))
 
 
 @incidents.post("/{incident_id}/withdraw", response={200: schemas.IncidentOut, **ERRORS}, summary="市平台撤回：停止全部处置")
@@ -360,12 +360,12 @@ def sign(request: HttpRequest, instruction_id: int) -> dict[str, Any]:
 
 
 @instructions.post("/{instruction_id}/caller-contacts", response={201: schemas.InstructionOut, **ERRORS}, summary="记录联系报警人")
-def caller_contact(request: HttpRequest, instruction_id: int, payload: schemas.CallerContactIn) -> tuple[int, dict[str, Any]]:
+def caller_contact(request: HttpRequest, instruction_id: int, payload: schemas.CallerContactIn) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     actions.do_record_caller_contact(
         actor=user, instruction=instruction, reached=payload.reached, contacted_at=payload.contacted_at, note=payload.note
     )
-    return 201, _instruction_out(request, instruction_id)
+    return Status(201, _instruction_out(request, instruction_id))
 
 
 @instructions.post("/{instruction_id}/feedback", response={200: schemas.InstructionOut, **ERRORS}, summary="首次反馈（现场/初步）")
@@ -385,7 +385,7 @@ def result(request: HttpRequest, instruction_id: int, payload: schemas.ResultIn)
 
 
 @instructions.post("/{instruction_id}/attachments", response={201: dict, **ERRORS}, summary="上传照片或扫描件")
-def upload(request: HttpRequest, instruction_id: int, file: File[UploadedFile]) -> tuple[int, dict[str, Any]]:
+def upload(request: HttpRequest, instruction_id: int, file: File[UploadedFile]) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     attachment = actions.do_upload_attachment(
         actor=user,
@@ -394,7 +394,7 @@ def upload(request: HttpRequest, instruction_id: int, file: File[UploadedFile]) 
         content_type=file.content_type or "application/octet-stream",
         data=file.read(),
     )
-    return 201, {"id": attachment.pk, "name": attachment.original_name, "size": attachment.size}
+    return Status(201, {"id": attachment.pk, "name": attachment.original_name, "size": attachment.size})
 
 
 @instructions.get("/{instruction_id}/attachments/{attachment_id}", summary="下载附件", response={200: None, **ERRORS})
@@ -408,23 +408,23 @@ def download(request: HttpRequest, instruction_id: int, attachment_id: int) -> F
 
 
 @instructions.post("/{instruction_id}/return", response={201: schemas.RequestOut, **ERRORS}, summary="退回指令（非本单位职责）")
-def request_return(request: HttpRequest, instruction_id: int, payload: schemas.ReasonIn) -> tuple[int, dict[str, Any]]:
+def request_return(request: HttpRequest, instruction_id: int, payload: schemas.ReasonIn) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     created = actions.do_request_return(actor=user, instruction=instruction, reason=payload.reason)
-    return 201, selectors.request_dict(created)
+    return Status(201, selectors.request_dict(created))
 
 
 @instructions.post("/{instruction_id}/join-requests", response={201: schemas.RequestOut, **ERRORS}, summary="提请联动")
-def request_join(request: HttpRequest, instruction_id: int, payload: schemas.JoinRequestIn) -> tuple[int, dict[str, Any]]:
+def request_join(request: HttpRequest, instruction_id: int, payload: schemas.JoinRequestIn) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     created = actions.do_request_join(
         actor=user, instruction=instruction, units=_units("units", payload.units), reason=payload.reason
     )
-    return 201, selectors.request_dict(created)
+    return Status(201, selectors.request_dict(created))
 
 
 @instructions.post("/{instruction_id}/extension-requests", response={201: schemas.RequestOut, **ERRORS}, summary="进展报告与延期申请")
-def request_extension(request: HttpRequest, instruction_id: int, payload: schemas.ExtensionRequestIn) -> tuple[int, dict[str, Any]]:
+def request_extension(request: HttpRequest, instruction_id: int, payload: schemas.ExtensionRequestIn) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     created = actions.do_request_extension(
         actor=user,
@@ -434,23 +434,23 @@ def request_extension(request: HttpRequest, instruction_id: int, payload: schema
         proposed_due_at=payload.proposed_due_at,
         document_id=payload.document_id,
     )
-    return 201, selectors.request_dict(created)
+    return Status(201, selectors.request_dict(created))
 
 
 @instructions.post("/{instruction_id}/urge", response={201: schemas.InstructionOut, **ERRORS}, summary="催办")
-def urge(request: HttpRequest, instruction_id: int, payload: schemas.NoteIn) -> tuple[int, dict[str, Any]]:
+def urge(request: HttpRequest, instruction_id: int, payload: schemas.NoteIn) -> Status:
     user, instruction = _office_instruction(request, instruction_id)
     actions.do_urge_instruction(actor=user, instruction=instruction, note=payload.note)
-    return 201, _instruction_out(request, instruction_id)
+    return Status(201, _instruction_out(request, instruction_id))
 
 
 @instructions.post("/{instruction_id}/reassign", response={201: schemas.InstructionOut, **ERRORS}, summary="改派（返回新指令）")
-def reassign(request: HttpRequest, instruction_id: int, payload: schemas.ReassignIn) -> tuple[int, dict[str, Any]]:
+def reassign(request: HttpRequest, instruction_id: int, payload: schemas.ReassignIn) -> Status:
     user, instruction = _office_instruction(request, instruction_id)
     new = actions.do_reassign_instruction(
         actor=user, instruction=instruction, unit=_unit("unit", payload.unit), reason=payload.reason
     )
-    return 201, _instruction_out(request, new.pk)
+    return Status(201, _instruction_out(request, new.pk))
 
 
 @instructions.post("/{instruction_id}/accept-result", response={200: schemas.InstructionOut, **ERRORS}, summary="审核通过处置结果")

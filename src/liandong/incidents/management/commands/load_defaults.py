@@ -12,4 +12,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         load_default_organisation()
         load_default_calendar()
-        self.stdout.write("default data loaded")
+        if options["verbosity"] > 0:
+            self.stdout.write("default data loaded")
