@@ -41,7 +41,9 @@ def unit_user(code: str, role: str = Role.DUTY_OFFICER) -> User:
     return UserFactory(role=role, unit=unit(code))
 
 
-def new_incident(*, by: User | None = None, address: str = "于洪区陵西街道怒江北街188号", **kw: Any) -> Incident:
+def new_incident(
+    *, by: User | None = None, address: str = "于洪区陵西街道怒江北街188号", **kw: Any
+) -> Incident:
     return actions.do_create_manual_incident(
         actor=by or office_user(),
         caller_phone=kw.pop("caller_phone", "13800000000"),

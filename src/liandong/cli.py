@@ -1,10 +1,10 @@
 """The `liandong` console command.
 
-  liandong demo      SQLite in ./liandong-data, default and demo data, server + worker in one process
-  liandong serve     the web server (waitress) for a configured installation
-  liandong worker    the background worker
-  liandong deadlines --level 2 --dispatched-at 2026-11-30T09:15:00+08:00 [--tier 1] [--role primary]
-  liandong <any Django management command>   e.g. migrate, createsuperuser, load_defaults
+liandong demo      SQLite in ./liandong-data, default and demo data, server + worker in one process
+liandong serve     the web server (waitress) for a configured installation
+liandong worker    the background worker
+liandong deadlines --level 2 --dispatched-at 2026-11-30T09:15:00+08:00 [--tier 1] [--role primary]
+liandong <any Django management command>   e.g. migrate, createsuperuser, load_defaults
 """
 
 from __future__ import annotations
@@ -51,12 +51,16 @@ def demo(argv: list[str]) -> None:
     create_demo_incidents()
     stop = threading.Event()
     worker = threading.Thread(
-        target=run_forever, kwargs={"interval": settings.LIANDONG_WORKER_INTERVAL, "stop": stop},
-        name="liandong-worker", daemon=True,
+        target=run_forever,
+        kwargs={"interval": settings.LIANDONG_WORKER_INTERVAL, "stop": stop},
+        name="liandong-worker",
+        daemon=True,
     )
     worker.start()
     url = f"http://{args.host}:{args.port}/"
-    print(f"\n联动 demo is ready in {time.monotonic() - started:.1f} s — data in {settings.DATA_DIR}")
+    print(
+        f"\n联动 demo is ready in {time.monotonic() - started:.1f} s — data in {settings.DATA_DIR}"
+    )
     print(f"  open     {url}")
     print(f"  API      {url}api/v1/docs")
     print(f"  admin    {url}admin/")

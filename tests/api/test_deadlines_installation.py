@@ -28,23 +28,50 @@ def deadlines_cli(*args: str) -> dict:
     [
         (
             ["--level", "1", "--dispatched-at", "2026-11-30T23:59:00+08:00", "--tier", "1"],
-            {"sign": "2026-12-01T00:09:00+08:00", "feedback": "2026-12-01T01:59:00+08:00",
-             "result": "2026-12-01T23:59:00+08:00", "caller_contact_minutes": 5, "provisional": False},
+            {
+                "sign": "2026-12-01T00:09:00+08:00",
+                "feedback": "2026-12-01T01:59:00+08:00",
+                "result": "2026-12-01T23:59:00+08:00",
+                "caller_contact_minutes": 5,
+                "provisional": False,
+            },
         ),
         (
             ["--level", "2", "--dispatched-at", "2026-09-30T10:00:00+08:00", "--tier", "2"],
-            {"sign": "2026-09-30T10:30:00+08:00", "feedback": "2026-10-02T10:00:00+08:00",
-             "result": "2026-10-11T00:00:00+08:00", "caller_contact_minutes": None, "provisional": False},
+            {
+                "sign": "2026-09-30T10:30:00+08:00",
+                "feedback": "2026-10-02T10:00:00+08:00",
+                "result": "2026-10-11T00:00:00+08:00",
+                "caller_contact_minutes": None,
+                "provisional": False,
+            },
         ),
         (
-            ["--level", "2", "--dispatched-at", "2026-12-30T09:00:00+08:00", "--role", "cooperating"],
-            {"sign": "2026-12-30T09:30:00+08:00", "feedback": "2027-01-01T09:00:00+08:00",
-             "result": "2027-01-05T00:00:00+08:00", "caller_contact_minutes": None, "provisional": True},
+            [
+                "--level",
+                "2",
+                "--dispatched-at",
+                "2026-12-30T09:00:00+08:00",
+                "--role",
+                "cooperating",
+            ],
+            {
+                "sign": "2026-12-30T09:30:00+08:00",
+                "feedback": "2027-01-01T09:00:00+08:00",
+                "result": "2027-01-05T00:00:00+08:00",
+                "caller_contact_minutes": None,
+                "provisional": True,
+            },
         ),
         (
             ["--level", "2", "--dispatched-at", "2026-03-02T16:30:00Z", "--tier", "1"],
-            {"sign": "2026-03-03T01:00:00+08:00", "feedback": "2026-03-05T00:30:00+08:00",
-             "result": "2026-03-07T00:00:00+08:00", "caller_contact_minutes": 5, "provisional": False},
+            {
+                "sign": "2026-03-03T01:00:00+08:00",
+                "feedback": "2026-03-05T00:30:00+08:00",
+                "result": "2026-03-07T00:00:00+08:00",
+                "caller_contact_minutes": 5,
+                "provisional": False,
+            },
         ),
     ],
     ids=["level1-at-23:59", "national-day-with-makeup-saturday", "into-unknown-2027", "utc-input"],
@@ -63,8 +90,13 @@ def test_deadlines_command_refuses_a_time_without_offset(db):
 def test_entering_2027_makes_provisional_deadlines_final_and_recomputes_them(db, frozen_at):
     # Given a level-2 instruction dispatched on 2026-12-30 (runs into 2027, not yet entered)
     frozen_at("2026-12-30T09:00:00+08:00")
-    incident = dispatched(level=2, incident_class="source_diversion", category="noise",
-                          primary="ecology", cooperating=())
+    incident = dispatched(
+        level=2,
+        incident_class="source_diversion",
+        category="noise",
+        primary="ecology",
+        cooperating=(),
+    )
     inst = instruction_of(incident, "ecology")
     result = inst.deadlines.get(kind="result")
     assert result.provisional
@@ -76,7 +108,10 @@ def test_entering_2027_makes_provisional_deadlines_final_and_recomputes_them(db,
     admin = Api(office_user(role="admin"))
     response = admin.put(
         "/calendar/2027",
-        {"holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"], "makeup_workdays": []},
+        {
+            "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
+            "makeup_workdays": [],
+        },
     )
     assert response.status_code == 200, response.content
 
@@ -85,12 +120,17 @@ def test_entering_2027_makes_provisional_deadlines_final_and_recomputes_them(db,
     assert not result.provisional
     assert clock.to_beijing(result.due_at).isoformat() == "2027-01-07T00:00:00+08:00"
     assert Event.objects.filter(instruction=inst, kind="deadline_recomputed").count() == 1
-    assert deadlines_cli("--level", "2", "--dispatched-at", "2026-12-30T09:00:00+08:00")["provisional"] is False
+    assert (
+        deadlines_cli("--level", "2", "--dispatched-at", "2026-12-30T09:00:00+08:00")["provisional"]
+        is False
+    )
 
 
 def test_a_bad_calendar_is_refused_and_changes_nothing(db):
     admin = Api(office_user(role="admin"))
-    response = admin.put("/calendar/2027", {"holidays": ["2027-01-01"], "makeup_workdays": ["2027-01-06"]})
+    response = admin.put(
+        "/calendar/2027", {"holidays": ["2027-01-01"], "makeup_workdays": ["2027-01-06"]}
+    )
     assert response.status_code == 422
     assert "2027-01-06" in response.json()["error"]["fields"][0]["message"]
     assert all(y["year"] != 2027 for y in admin.get("/calendar").json())
@@ -100,14 +140,24 @@ def test_a_bad_calendar_is_refused_and_changes_nothing(db):
 
 def test_a_tier_change_applies_to_instructions_dispatched_after_it(db, frozen_at):
     frozen_at("2026-12-01T09:00:00+08:00")
-    before = dispatched(level=1, incident_class="source_diversion", category="heating-leak",
-                        primary="housing", cooperating=())
+    before = dispatched(
+        level=1,
+        incident_class="source_diversion",
+        category="heating-leak",
+        primary="housing",
+        cooperating=(),
+    )
     office = Api(office_user())
     response = office.post("/units/housing/tier", {"tier": 1, "reason": "供暖季升为一级"})
     assert response.status_code == 200
     clock.advance(timedelta(minutes=1))
-    after = dispatched(level=1, incident_class="source_diversion", category="heating-leak",
-                       primary="housing", cooperating=())
+    after = dispatched(
+        level=1,
+        incident_class="source_diversion",
+        category="heating-leak",
+        primary="housing",
+        cooperating=(),
+    )
     old, new = instruction_of(before, "housing"), instruction_of(after, "housing")
     assert (old.tier, new.tier) == (2, 1)
     housing = Api(unit_user("housing"))
@@ -124,25 +174,35 @@ def test_a_tier_change_applies_to_instructions_dispatched_after_it(db, frozen_at
 def test_time_limits_are_settings(db, frozen_at):
     frozen_at("2026-12-01T09:00:00+08:00")
     TimeLimitSetting.objects.filter(level=1).update(sign_amount=15)
-    incident = dispatched(level=1, incident_class="source_diversion", category="noise",
-                          primary="ecology", cooperating=())
+    incident = dispatched(
+        level=1,
+        incident_class="source_diversion",
+        category="noise",
+        primary="ecology",
+        cooperating=(),
+    )
     sign = instruction_of(incident, "ecology").deadlines.get(kind="sign")
     assert clock.to_beijing(sign.due_at).isoformat() == "2026-12-01T09:15:00+08:00"
 
 
 def test_the_worker_notes_an_overdue_deadline_once(db, frozen_at):
     frozen_at("2026-12-01T09:00:00+08:00")
-    incident = dispatched(level=1, incident_class="source_diversion", category="noise",
-                          primary="ecology", cooperating=())
+    incident = dispatched(
+        level=1,
+        incident_class="source_diversion",
+        category="noise",
+        primary="ecology",
+        cooperating=(),
+    )
     inst = instruction_of(incident, "ecology")
     assert run_once() == 0
     clock.advance(timedelta(minutes=11))
     assert run_once() == 1
     assert run_once() == 0
     assert Event.objects.filter(instruction=inst, kind="deadline_overdue").count() == 1
-    assert set(Notification.objects.filter(kind="overdue").values_list("unit__code", flat=True)) == {
-        "ecology", "office"
-    }
+    assert set(
+        Notification.objects.filter(kind="overdue").values_list("unit__code", flat=True)
+    ) == {"ecology", "office"}
     body = Api(office_user()).get(f"/instructions/{inst.pk}").json()
     sign = next(d for d in body["deadlines"] if d["kind"] == "sign")
     assert sign["status"] == "overdue" and sign["missed_by_seconds"] == 60
@@ -155,13 +215,22 @@ def test_the_worker_notes_an_overdue_deadline_once(db, frozen_at):
 
 def test_warning_status_after_the_configured_share(db, frozen_at):
     frozen_at("2026-12-01T09:00:00+08:00")
-    incident = dispatched(level=1, incident_class="source_diversion", category="noise",
-                          primary="ecology", cooperating=())
+    incident = dispatched(
+        level=1,
+        incident_class="source_diversion",
+        category="noise",
+        primary="ecology",
+        cooperating=(),
+    )
     inst = instruction_of(incident, "ecology")
     office = Api(office_user())
     clock.advance(timedelta(minutes=7))
-    sign = next(d for d in office.get(f"/instructions/{inst.pk}").json()["deadlines"] if d["kind"] == "sign")
+    sign = next(
+        d for d in office.get(f"/instructions/{inst.pk}").json()["deadlines"] if d["kind"] == "sign"
+    )
     assert sign["status"] == "running" and sign["seconds_left"] == 180
     clock.advance(timedelta(minutes=1))
-    sign = next(d for d in office.get(f"/instructions/{inst.pk}").json()["deadlines"] if d["kind"] == "sign")
+    sign = next(
+        d for d in office.get(f"/instructions/{inst.pk}").json()["deadlines"] if d["kind"] == "sign"
+    )
     assert sign["status"] == "warning"

@@ -78,15 +78,28 @@ def test_linked_disposal_from_manual_entry_to_call_back(db, frozen_at):
     # The primary records the caller contact, gives on-scene feedback and the result
     contact = housing.post(
         f"/instructions/{ids['ecology']}/caller-contacts",
-        {"reached": True, "contacted_at": "2026-12-01T09:05:00+08:00", "note": "已告知维修人员到场时间"},
+        {
+            "reached": True,
+            "contacted_at": "2026-12-01T09:05:00+08:00",
+            "note": "已告知维修人员到场时间",
+        },
     )
     assert contact.status_code == 201, contact.content
     assert _deadline(contact.json(), "caller_contact")["state"] == "met"
-    fb = housing.post(f"/instructions/{ids['ecology']}/feedback", {"text": "已关闭阀门，正在抢修"}).json()
+    fb = housing.post(
+        f"/instructions/{ids['ecology']}/feedback", {"text": "已关闭阀门，正在抢修"}
+    ).json()
     assert fb["feedback"]["kind"] == "on_scene"
     for code, api in (("enforcement", urban), ("st-lingxi", street)):
-        assert api.post(f"/instructions/{ids[code]}/result", {"outcome": "resolved", "text": "配合完成"}).status_code == 200
-    res = housing.post(f"/instructions/{ids['ecology']}/result", {"outcome": "resolved", "text": "管线已修复"})
+        assert (
+            api.post(
+                f"/instructions/{ids[code]}/result", {"outcome": "resolved", "text": "配合完成"}
+            ).status_code
+            == 200
+        )
+    res = housing.post(
+        f"/instructions/{ids['ecology']}/result", {"outcome": "resolved", "text": "管线已修复"}
+    )
     assert res.json()["state"] == "result_reported"
 
     # Closing before the office accepted the results is refused and changes nothing
@@ -95,13 +108,20 @@ def test_linked_disposal_from_manual_entry_to_call_back(db, frozen_at):
     assert refused.json()["error"]["code"] == "open_instructions"
 
     # The office sends one result back, then accepts all and closes
-    back = office.post(f"/instructions/{ids['ecology']}/send-back-result", {"reason": "请补充现场照片"})
+    back = office.post(
+        f"/instructions/{ids['ecology']}/send-back-result", {"reason": "请补充现场照片"}
+    )
     assert back.json()["state"] == "in_progress"
     assert _deadline(back.json(), "result")["state"] == "open"
-    housing.post(f"/instructions/{ids['ecology']}/result", {"outcome": "resolved", "text": "管线已修复，附照片"})
+    housing.post(
+        f"/instructions/{ids['ecology']}/result",
+        {"outcome": "resolved", "text": "管线已修复，附照片"},
+    )
     for inst_id in ids.values():
         assert office.post(f"/instructions/{inst_id}/accept-result").json()["state"] == "done"
-    closed = office.post(f"/incidents/{incident_id}/close", {"outcome": "供热管线已修复，积水已清理"}).json()
+    closed = office.post(
+        f"/incidents/{incident_id}/close", {"outcome": "供热管线已修复，积水已清理"}
+    ).json()
     assert closed["status"] == "closed"
     assert closed["elapsed_seconds"] > 0
 
@@ -116,8 +136,19 @@ def test_linked_disposal_from_manual_entry_to_call_back(db, frozen_at):
 
     timeline = office.get(f"/incidents/{incident_id}/timeline").json()
     kinds = [e["kind"] for e in timeline]
-    for expected in ("created", "dispatched", "signed", "caller_contacted", "feedback", "result",
-                     "result_sent_back", "result_accepted", "closed", "called_back", "reopened"):
+    for expected in (
+        "created",
+        "dispatched",
+        "signed",
+        "caller_contacted",
+        "feedback",
+        "result",
+        "result_sent_back",
+        "result_accepted",
+        "closed",
+        "called_back",
+        "reopened",
+    ):
         assert expected in kinds
     assert all(e["actor"] for e in timeline)
     assert Event.objects.filter(incident__incident_id=incident_id).count() == len(timeline)
@@ -154,12 +185,22 @@ def test_dispatch_validation_names_every_bad_field(db):
     assert set(error_fields(response)) == {"incident_class", "level", "primary_unit"}
     unknown = office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "linked_disposal", "level": 1, "category": "nope", "primary_unit": "housing"},
+        {
+            "incident_class": "linked_disposal",
+            "level": 1,
+            "category": "nope",
+            "primary_unit": "housing",
+        },
     )
     assert unknown.status_code == 422 and error_fields(unknown) == ["category"]
     support = office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "linked_disposal", "level": 1, "category": "noise", "primary_unit": "finance"},
+        {
+            "incident_class": "linked_disposal",
+            "level": 1,
+            "category": "noise",
+            "primary_unit": "finance",
+        },
     )
     assert support.status_code == 422 and error_fields(support) == ["primary_unit"]
     assert not incident.instructions.exists()
@@ -178,13 +219,18 @@ def test_return_to_city_needs_a_reason(db):
 def test_merge_repeat_call_tells_the_units_holding_the_open_incident(db):
     office = Api(office_user())
     dispatch_body = {
-        "incident_class": "source_diversion", "level": 2, "category": "noise", "primary_unit": "ecology",
+        "incident_class": "source_diversion",
+        "level": 2,
+        "category": "noise",
+        "primary_unit": "ecology",
     }
     first = new_incident()
     office.post(f"/incidents/{first.incident_id}/dispatch", dispatch_body)
     repeat = new_incident(content="还是很吵")
 
-    merged = office.post(f"/incidents/{repeat.incident_id}/merge", {"into": first.incident_id}).json()
+    merged = office.post(
+        f"/incidents/{repeat.incident_id}/merge", {"into": first.incident_id}
+    ).json()
 
     assert merged["status"] == "merged" and merged["merged_into"] == first.incident_id
     target = office.get(f"/incidents/{first.incident_id}").json()
@@ -198,12 +244,19 @@ def test_return_then_reassign_gives_the_new_unit_fresh_deadlines(db, frozen_at):
     incident = new_incident()
     office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "source_diversion", "level": 2, "category": "noise", "primary_unit": "ecology"},
+        {
+            "incident_class": "source_diversion",
+            "level": 2,
+            "category": "noise",
+            "primary_unit": "ecology",
+        },
     )
     inst = instruction_of(incident, "ecology")
     ecology = Api(unit_user("ecology"))
     clock.advance(timedelta(hours=1))
-    request = ecology.post(f"/instructions/{inst.pk}/return", {"reason": "商铺外放噪声属行政执法"}).json()
+    request = ecology.post(
+        f"/instructions/{inst.pk}/return", {"reason": "商铺外放噪声属行政执法"}
+    ).json()
     assert request["state"] == "pending_office"
     pending = office.get("/pending").json()
     assert [r["id"] for r in pending["returns"]] == [request["id"]]
@@ -230,14 +283,20 @@ def test_insisting_on_a_return_gives_the_instruction_back_in_its_earlier_state(d
     incident = new_incident()
     office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "source_diversion", "level": 2, "category": "noise", "primary_unit": "ecology"},
+        {
+            "incident_class": "source_diversion",
+            "level": 2,
+            "category": "noise",
+            "primary_unit": "ecology",
+        },
     )
     inst = instruction_of(incident, "ecology")
     ecology = Api(unit_user("ecology"))
     ecology.post(f"/instructions/{inst.pk}/sign")
     request = ecology.post(f"/instructions/{inst.pk}/return", {"reason": "不是我们的"}).json()
     decided = office.post(
-        f"/return-requests/{request['id']}/decision", {"decision": "insist", "note": "工业噪声属生态环境"}
+        f"/return-requests/{request['id']}/decision",
+        {"decision": "insist", "note": "工业噪声属生态环境"},
     ).json()
     assert decided["state"] == "refused"
     assert ecology.get(f"/instructions/{inst.pk}").json()["state"] == "signed"
@@ -248,7 +307,12 @@ def test_join_request_approved_gives_the_new_units_instructions(db):
     incident = new_incident()
     incident_api.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "linked_disposal", "level": 1, "category": "unpaid-wages", "primary_unit": "hr-social"},
+        {
+            "incident_class": "linked_disposal",
+            "level": 1,
+            "category": "unpaid-wages",
+            "primary_unit": "hr-social",
+        },
     )
     inst = instruction_of(incident, "hr-social")
     hr = Api(unit_user("hr-social"))
@@ -272,12 +336,20 @@ def test_extension_goes_from_duty_officer_to_leader_to_office_and_keeps_the_orig
     incident = new_incident()
     office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "source_diversion", "level": 2, "category": "noise", "primary_unit": "ecology"},
+        {
+            "incident_class": "source_diversion",
+            "level": 2,
+            "category": "noise",
+            "primary_unit": "ecology",
+        },
     )
     inst = instruction_of(incident, "ecology")
     officer, leader = Api(unit_user("ecology")), Api(unit_user("ecology", role="unit_leader"))
     officer.post(f"/instructions/{inst.pk}/sign")
-    assert _deadline(officer.get(f"/instructions/{inst.pk}").json(), "result")["due_at"] == "2026-12-03T00:00:00+08:00"
+    assert (
+        _deadline(officer.get(f"/instructions/{inst.pk}").json(), "result")["due_at"]
+        == "2026-12-03T00:00:00+08:00"
+    )
 
     too_early = officer.post(
         f"/instructions/{inst.pk}/extension-requests",
@@ -286,14 +358,28 @@ def test_extension_goes_from_duty_officer_to_leader_to_office_and_keeps_the_orig
     assert too_early.status_code == 422 and error_fields(too_early) == ["proposed_due_at"]
     req = officer.post(
         f"/instructions/{inst.pk}/extension-requests",
-        {"progress": "已约谈施工单位", "reason": "需住建部门核查许可", "proposed_due_at": "2026-12-08T00:00:00+08:00"},
+        {
+            "progress": "已约谈施工单位",
+            "reason": "需住建部门核查许可",
+            "proposed_due_at": "2026-12-08T00:00:00+08:00",
+        },
     ).json()
     assert req["state"] == "pending_leader"
     assert office.get("/pending").json()["extensions"] == []
     # the duty officer cannot sign off their own request
-    assert officer.post(f"/extension-requests/{req['id']}/leader-decision", {"approve": True}).status_code == 403
+    assert (
+        officer.post(
+            f"/extension-requests/{req['id']}/leader-decision", {"approve": True}
+        ).status_code
+        == 403
+    )
     assert leader.get("/pending").json()["extensions_for_leader"][0]["id"] == req["id"]
-    assert leader.post(f"/extension-requests/{req['id']}/leader-decision", {"approve": True, "note": "同意"}).json()["state"] == "pending_office"
+    assert (
+        leader.post(
+            f"/extension-requests/{req['id']}/leader-decision", {"approve": True, "note": "同意"}
+        ).json()["state"]
+        == "pending_office"
+    )
     granted = office.post(f"/extension-requests/{req['id']}/decision", {"grant": True}).json()
     assert granted["state"] == "approved"
     result = _deadline(officer.get(f"/instructions/{inst.pk}").json(), "result")
@@ -308,7 +394,12 @@ def test_extension_request_after_the_result_deadline_is_refused(db, frozen_at):
     incident = new_incident()
     office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "source_diversion", "level": 1, "category": "noise", "primary_unit": "ecology"},
+        {
+            "incident_class": "source_diversion",
+            "level": 1,
+            "category": "noise",
+            "primary_unit": "ecology",
+        },
     )
     inst = instruction_of(incident, "ecology")
     officer = Api(unit_user("ecology"))
@@ -316,7 +407,11 @@ def test_extension_request_after_the_result_deadline_is_refused(db, frozen_at):
     clock.advance(timedelta(hours=25))
     response = officer.post(
         f"/instructions/{inst.pk}/extension-requests",
-        {"progress": "处理中", "reason": "需要更多时间", "proposed_due_at": "2026-12-05T09:00:00+08:00"},
+        {
+            "progress": "处理中",
+            "reason": "需要更多时间",
+            "proposed_due_at": "2026-12-05T09:00:00+08:00",
+        },
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "deadline_passed"
@@ -327,10 +422,17 @@ def test_withdraw_stops_every_clock_and_tells_every_unit(db):
     incident = new_incident()
     office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "linked_disposal", "level": 1, "category": "heating-leak",
-         "primary_unit": "housing", "cooperating_units": ["urban-constr"]},
+        {
+            "incident_class": "linked_disposal",
+            "level": 1,
+            "category": "heating-leak",
+            "primary_unit": "housing",
+            "cooperating_units": ["urban-constr"],
+        },
     )
-    body = office.post(f"/incidents/{incident.incident_id}/withdraw", {"reason": "报警人已自行解决"}).json()
+    body = office.post(
+        f"/incidents/{incident.incident_id}/withdraw", {"reason": "报警人已自行解决"}
+    ).json()
     assert body["status"] == "withdrawn"
     assert {i["state"] for i in body["instructions"]} == {"cancelled"}
     assert {d["state"] for i in body["instructions"] for d in i["deadlines"]} == {"stopped"}
@@ -343,7 +445,12 @@ def test_urge_is_recorded_and_reaches_the_unit(db):
     incident = new_incident()
     office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "source_diversion", "level": 2, "category": "noise", "primary_unit": "ecology"},
+        {
+            "incident_class": "source_diversion",
+            "level": 2,
+            "category": "noise",
+            "primary_unit": "ecology",
+        },
     )
     inst = instruction_of(incident, "ecology")
     assert office.post(f"/instructions/{inst.pk}/urge", {"note": "请尽快签收"}).status_code == 201
@@ -357,7 +464,12 @@ def test_result_with_a_photo_attachment(db):
     incident = new_incident()
     office.post(
         f"/incidents/{incident.incident_id}/dispatch",
-        {"incident_class": "source_diversion", "level": 2, "category": "noise", "primary_unit": "ecology"},
+        {
+            "incident_class": "source_diversion",
+            "level": 2,
+            "category": "noise",
+            "primary_unit": "ecology",
+        },
     )
     inst = instruction_of(incident, "ecology")
     officer = Api(unit_user("ecology"))
@@ -365,7 +477,9 @@ def test_result_with_a_photo_attachment(db):
     officer.post(f"/instructions/{inst.pk}/caller-contacts", {"reached": False, "note": "无人接听"})
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    photo = SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+    photo = SimpleUploadedFile(
+        "现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png"
+    )
     uploaded = officer.client.post(f"/api/v1/instructions/{inst.pk}/attachments", {"file": photo})
     assert uploaded.status_code == 201, uploaded.content
     bad = officer.client.post(
@@ -375,8 +489,14 @@ def test_result_with_a_photo_attachment(db):
     assert bad.status_code == 422 and error_fields(bad) == ["file"]
     body = officer.post(
         f"/instructions/{inst.pk}/result",
-        {"outcome": "resolved", "text": "已责令停止施工", "attachment_ids": [uploaded.json()["id"]]},
+        {
+            "outcome": "resolved",
+            "text": "已责令停止施工",
+            "attachment_ids": [uploaded.json()["id"]],
+        },
     ).json()
     assert body["result"]["attachments"][0]["name"] == "现场.png"
-    download = office.client.get(f"/api/v1/instructions/{inst.pk}/attachments/{uploaded.json()['id']}")
+    download = office.client.get(
+        f"/api/v1/instructions/{inst.pk}/attachments/{uploaded.json()['id']}"
+    )
     assert download.status_code == 200

@@ -46,8 +46,13 @@ def race(*calls: Callable[[], int]) -> list[int]:
 
 @pytest.mark.parametrize("round_", range(5))
 def test_two_duty_officers_sign_the_same_instruction_at_once(round_):
-    incident = dispatched(level=1, incident_class="source_diversion", category="noise",
-                          primary="ecology", cooperating=())
+    incident = dispatched(
+        level=1,
+        incident_class="source_diversion",
+        category="noise",
+        primary="ecology",
+        cooperating=(),
+    )
     inst = instruction_of(incident, "ecology")
     a, b = Api(unit_user("ecology")), Api(unit_user("ecology"))
 
@@ -63,8 +68,13 @@ def test_two_duty_officers_sign_the_same_instruction_at_once(round_):
 
 
 def test_office_accept_and_send_back_race_one_wins():
-    incident = dispatched(level=2, incident_class="source_diversion", category="noise",
-                          primary="ecology", cooperating=())
+    incident = dispatched(
+        level=2,
+        incident_class="source_diversion",
+        category="noise",
+        primary="ecology",
+        cooperating=(),
+    )
     inst = instruction_of(incident, "ecology")
     unit = Api(unit_user("ecology"))
     unit.post(f"/instructions/{inst.pk}/sign")
@@ -74,11 +84,17 @@ def test_office_accept_and_send_back_race_one_wins():
 
     statuses = race(
         lambda: a.post(f"/instructions/{inst.pk}/accept-result").status_code,
-        lambda: b.post(f"/instructions/{inst.pk}/send-back-result", {"reason": "请补充"}).status_code,
+        lambda: (
+            b.post(f"/instructions/{inst.pk}/send-back-result", {"reason": "请补充"}).status_code
+        ),
     )
 
     assert statuses == [200, 409]
-    kinds = list(Event.objects.filter(instruction=inst, kind__in=["result_accepted", "result_sent_back"]).values_list("kind", flat=True))
+    kinds = list(
+        Event.objects.filter(
+            instruction=inst, kind__in=["result_accepted", "result_sent_back"]
+        ).values_list("kind", flat=True)
+    )
     assert len(kinds) == 1
 
 
@@ -86,7 +102,12 @@ def test_two_dispatchers_dispatch_the_same_incident_at_once():
     from tests.factories import new_incident
 
     incident = new_incident()
-    body = {"incident_class": "source_diversion", "level": 2, "category": "noise", "primary_unit": "ecology"}
+    body = {
+        "incident_class": "source_diversion",
+        "level": 2,
+        "category": "noise",
+        "primary_unit": "ecology",
+    }
     a, b = Api(office_user()), Api(office_user())
 
     statuses = race(

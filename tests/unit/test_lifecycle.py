@@ -167,9 +167,17 @@ RETURN_TABLE = {
     ("pending_office", "cancel"): "cancelled",
 }
 
-SPECS: dict[str, tuple[Machine, str, dict[str, str], dict[str, str], dict[tuple[str, str], str]]] = {
+SPECS: dict[
+    str, tuple[Machine, str, dict[str, str], dict[str, str], dict[tuple[str, str], str]]
+] = {
     "incident": (INCIDENT, "警情", INCIDENT_STATES, INCIDENT_ACTIONS, INCIDENT_TABLE),
-    "instruction": (INSTRUCTION, "指令", INSTRUCTION_STATES, INSTRUCTION_ACTIONS, INSTRUCTION_TABLE),
+    "instruction": (
+        INSTRUCTION,
+        "指令",
+        INSTRUCTION_STATES,
+        INSTRUCTION_ACTIONS,
+        INSTRUCTION_TABLE,
+    ),
     "extension_request": (
         EXTENSION_REQUEST,
         "延期申请",
@@ -233,7 +241,11 @@ def test_given_a_machine_when_reading_its_table_then_it_equals_the_specification
 
 
 def test_given_the_instruction_states_when_asking_which_are_final_then_done_reassigned_cancelled():
-    assert {str(s) for s in lifecycle.FINAL_INSTRUCTION_STATES} == {"done", "reassigned", "cancelled"}
+    assert {str(s) for s in lifecycle.FINAL_INSTRUCTION_STATES} == {
+        "done",
+        "reassigned",
+        "cancelled",
+    }
 
 
 def test_given_a_final_instruction_state_when_asking_allowed_actions_then_there_are_none():

@@ -66,9 +66,9 @@ class ApiToken(models.Model):
         verbose_name = "API令牌"
         verbose_name_plural = "API令牌"
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     @staticmethod
     def new_raw_key() -> str:
         return "ld_" + secrets.token_urlsafe(32)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"

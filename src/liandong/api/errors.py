@@ -76,7 +76,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return _respond(api, request, 401, ErrorBody("unauthenticated", "请先登录或提供有效的API令牌"))
+        return _respond(
+            api, request, 401, ErrorBody("unauthenticated", "请先登录或提供有效的API令牌")
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

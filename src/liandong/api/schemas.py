@@ -234,9 +234,7 @@ class FeedbackIn(Schema):
 
 
 class ResultIn(Schema):
-    outcome: Literal[
-        "resolved", "partially_resolved", "unresolved", "no_issue_found", "referred"
-    ]
+    outcome: Literal["resolved", "partially_resolved", "unresolved", "no_issue_found", "referred"]
     text: str
     attachment_ids: list[int] = []
 

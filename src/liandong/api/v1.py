@@ -29,7 +29,7 @@ api = NinjaAPI(
     description=(
         "区安管平台的业务接口。人员使用浏览器会话（需CSRF令牌），程序使用 `Authorization: Bearer <令牌>`。"
         "所有时间均为带时区的 RFC 3339 字符串（北京时间 +08:00）。"
-        "错误统一为 `{\"error\": {\"code\", \"message\", \"fields\": [...]}}`：422 表示字段有误，"
+        '错误统一为 `{"error": {"code", "message", "fields": [...]}}`：422 表示字段有误，'
         "409 表示当前状态不允许该操作，403 表示无权操作，404 表示不存在或无权查看。"
     ),
 )
@@ -104,13 +104,17 @@ def whoami(request: HttpRequest) -> dict[str, Any]:
 
 
 @me.get("/notifications", summary="本单位（或区联动办）的通知")
-def notifications(request: HttpRequest, unread_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+def notifications(
+    request: HttpRequest, unread_only: bool = False, limit: int = 50
+) -> list[dict[str, Any]]:
     user = _user(request)
     from liandong.incidents.models import Notification
 
     unit_id = user.unit_id if access.is_unit_user(user) else None
     if unit_id is None and access.is_office(user):
         unit_id = Unit.objects.filter(code=actions.OFFICE_CODE).values_list("pk", flat=True).first()
+    if unit_id is None:
+        return []
     qs = Notification.objects.filter(unit_id=unit_id).select_related("incident")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
@@ -164,7 +168,9 @@ def tier_history(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     ]
 
 
-@reference.post("/units/{code}/tier", summary="调整单位级别（区联动办、管理员）", response={200: dict, **ERRORS})
+@reference.post(
+    "/units/{code}/tier", summary="调整单位级别（区联动办、管理员）", response={200: dict, **ERRORS}
+)
 def change_tier(request: HttpRequest, code: str, payload: schemas.TierChangeIn) -> dict[str, Any]:
     user = _user(request)
     if not (access.is_office(user) or user.role == "admin"):
@@ -187,25 +193,41 @@ def catalogue(request: HttpRequest) -> list[dict[str, Any]]:
             "street_joins": c.street_joins,
             "escalates_when": c.escalates_when,
         }
-        for c in Category.objects.filter(active=True).select_related("primary_unit").prefetch_related("cooperating_units")
+        for c in Category.objects.filter(active=True)
+        .select_related("primary_unit")
+        .prefetch_related("cooperating_units")
     ]
 
 
 @reference.get("/calendar", summary="节假日安排")
 def calendar_years(request: HttpRequest) -> list[dict[str, Any]]:
     return [
-        {"year": y.year, "holidays": y.holidays, "makeup_workdays": y.makeup_workdays, "source": y.source}
+        {
+            "year": y.year,
+            "holidays": y.holidays,
+            "makeup_workdays": y.makeup_workdays,
+            "source": y.source,
+        }
         for y in HolidayYear.objects.all()
     ]
 
 
-@reference.put("/calendar/{year}", summary="录入或更正一年的节假日安排（管理员）", response={200: dict, **ERRORS})
-def put_calendar_year(request: HttpRequest, year: int, payload: schemas.HolidayYearIn) -> dict[str, Any]:
+@reference.put(
+    "/calendar/{year}",
+    summary="录入或更正一年的节假日安排（管理员）",
+    response={200: dict, **ERRORS},
+)
+def put_calendar_year(
+    request: HttpRequest, year: int, payload: schemas.HolidayYearIn
+) -> dict[str, Any]:
     user = _user(request)
     if user.role != "admin" and not user.is_superuser:
         raise Forbidden("只有系统管理员可以维护节假日安排")
     row = do_save_holiday_year(
-        year=year, holidays=payload.holidays, makeup_workdays=payload.makeup_workdays, source=payload.source
+        year=year,
+        holidays=payload.holidays,
+        makeup_workdays=payload.makeup_workdays,
+        source=payload.source,
     )
     return {"year": row.year, "holidays": row.holidays, "makeup_workdays": row.makeup_workdays}
 
@@ -225,7 +247,9 @@ def list_incidents(
     return {"count": count, "items": items}
 
 
-@incidents.post("", response={201: schemas.IncidentOut, **ERRORS}, summary="人工录入警情（区联动办）")
+@incidents.post(
+    "", response={201: schemas.IncidentOut, **ERRORS}, summary="人工录入警情（区联动办）"
+)
 def create_incident(request: HttpRequest, payload: schemas.ManualIncidentIn) -> Status:
     user = _user(request)
     access.require_office(user)
@@ -238,20 +262,30 @@ def get_incident(request: HttpRequest, incident_id: str) -> dict[str, Any]:
     return _incident_out(request, incident_id)
 
 
-@incidents.get("/{incident_id}/timeline", response={200: list[schemas.EventOut], **ERRORS}, summary="警情时间线")
+@incidents.get(
+    "/{incident_id}/timeline",
+    response={200: list[schemas.EventOut], **ERRORS},
+    summary="警情时间线",
+)
 def get_timeline(request: HttpRequest, incident_id: str) -> list[dict[str, Any]]:
     user = _user(request)
     return selectors.timeline(user, access.access_incident(user, incident_id))
 
 
-@incidents.get("/{incident_id}/proposal", response={200: schemas.ProposalOut, **ERRORS}, summary="按职责清单提出派发建议")
+@incidents.get(
+    "/{incident_id}/proposal",
+    response={200: schemas.ProposalOut, **ERRORS},
+    summary="按职责清单提出派发建议",
+)
 def get_proposal(request: HttpRequest, incident_id: str, category: str) -> dict[str, Any]:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
     return selectors.triage_proposal(incident, _category(category))
 
 
-@incidents.post("/{incident_id}/dispatch", response={200: schemas.IncidentOut, **ERRORS}, summary="研判并派发")
+@incidents.post(
+    "/{incident_id}/dispatch", response={200: schemas.IncidentOut, **ERRORS}, summary="研判并派发"
+)
 def dispatch(request: HttpRequest, incident_id: str, payload: schemas.DispatchIn) -> dict[str, Any]:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
@@ -269,15 +303,25 @@ def dispatch(request: HttpRequest, incident_id: str, payload: schemas.DispatchIn
     return _incident_out(request, incident_id)
 
 
-@incidents.post("/{incident_id}/return-to-city", response={200: schemas.IncidentOut, **ERRORS}, summary="退回市平台（非本区事项）")
-def return_to_city(request: HttpRequest, incident_id: str, payload: schemas.ReasonIn) -> dict[str, Any]:
+@incidents.post(
+    "/{incident_id}/return-to-city",
+    response={200: schemas.IncidentOut, **ERRORS},
+    summary="退回市平台（非本区事项）",
+)
+def return_to_city(
+    request: HttpRequest, incident_id: str, payload: schemas.ReasonIn
+) -> dict[str, Any]:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
     actions.do_return_to_city(actor=user, incident=incident, reason=payload.reason)
     return _incident_out(request, incident_id)
 
 
-@incidents.post("/{incident_id}/merge", response={200: schemas.IncidentOut, **ERRORS}, summary="作为重复警情合并")
+@incidents.post(
+    "/{incident_id}/merge",
+    response={200: schemas.IncidentOut, **ERRORS},
+    summary="作为重复警情合并",
+)
 def merge(request: HttpRequest, incident_id: str, payload: schemas.MergeIn) -> dict[str, Any]:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
@@ -288,15 +332,23 @@ def merge(request: HttpRequest, incident_id: str, payload: schemas.MergeIn) -> d
     return _incident_out(request, incident_id)
 
 
-@incidents.post("/{incident_id}/units", response={200: schemas.IncidentOut, **ERRORS}, summary="增派协同单位")
-def add_units(request: HttpRequest, incident_id: str, payload: schemas.AddUnitsIn) -> dict[str, Any]:
+@incidents.post(
+    "/{incident_id}/units", response={200: schemas.IncidentOut, **ERRORS}, summary="增派协同单位"
+)
+def add_units(
+    request: HttpRequest, incident_id: str, payload: schemas.AddUnitsIn
+) -> dict[str, Any]:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
-    actions.do_add_units(actor=user, incident=incident, units=_units("units", payload.units), reason=payload.reason)
+    actions.do_add_units(
+        actor=user, incident=incident, units=_units("units", payload.units), reason=payload.reason
+    )
     return _incident_out(request, incident_id)
 
 
-@incidents.post("/{incident_id}/close", response={200: schemas.IncidentOut, **ERRORS}, summary="办结")
+@incidents.post(
+    "/{incident_id}/close", response={200: schemas.IncidentOut, **ERRORS}, summary="办结"
+)
 def close(request: HttpRequest, incident_id: str, payload: schemas.CloseIn) -> dict[str, Any]:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
@@ -304,21 +356,33 @@ def close(request: HttpRequest, incident_id: str, payload: schemas.CloseIn) -> d
     return _incident_out(request, incident_id)
 
 
-@incidents.post("/{incident_id}/callbacks", response={201: schemas.IncidentOut, **ERRORS}, summary="回访报警人")
+@incidents.post(
+    "/{incident_id}/callbacks", response={201: schemas.IncidentOut, **ERRORS}, summary="回访报警人"
+)
 def call_back(request: HttpRequest, incident_id: str, payload: schemas.CallBackIn) -> Status:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
     actions.do_record_call_back(
-        actor=user, incident=incident, satisfaction=payload.satisfaction, note=payload.note, reopen=payload.reopen
+        actor=user,
+        incident=incident,
+        satisfaction=payload.satisfaction,
+        note=payload.note,
+        reopen=payload.reopen,
     )
     return Status(201, _incident_out(request, incident_id))
 
 
-@incidents.post("/{incident_id}/withdraw", response={200: schemas.IncidentOut, **ERRORS}, summary="市平台撤回：停止全部处置")
+@incidents.post(
+    "/{incident_id}/withdraw",
+    response={200: schemas.IncidentOut, **ERRORS},
+    summary="市平台撤回：停止全部处置",
+)
 def withdraw(request: HttpRequest, incident_id: str, payload: schemas.WithdrawIn) -> dict[str, Any]:
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
-    actions.do_withdraw_incident(actor=user, incident=incident, reason=payload.reason, by_city=False)
+    actions.do_withdraw_incident(
+        actor=user, incident=incident, reason=payload.reason, by_city=False
+    )
     return _incident_out(request, incident_id)
 
 
@@ -327,17 +391,29 @@ def withdraw(request: HttpRequest, incident_id: str, payload: schemas.WithdrawIn
 instructions = Router(tags=["指令"])
 
 
-@instructions.get("", response=schemas.InstructionPage, summary="指令列表（单位用户只看到本单位的）")
+@instructions.get(
+    "", response=schemas.InstructionPage, summary="指令列表（单位用户只看到本单位的）"
+)
 def list_instructions(
-    request: HttpRequest, open_only: bool = False, unit: str | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest,
+    open_only: bool = False,
+    unit: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> dict[str, Any]:
     count, items = selectors.list_instructions(
-        _user(request), open_only=open_only, unit=unit, limit=max(1, min(limit, 200)), offset=max(0, offset)
+        _user(request),
+        open_only=open_only,
+        unit=unit,
+        limit=max(1, min(limit, 200)),
+        offset=max(0, offset),
     )
     return {"count": count, "items": items}
 
 
-@instructions.get("/{instruction_id}", response={200: schemas.InstructionOut, **ERRORS}, summary="指令详情")
+@instructions.get(
+    "/{instruction_id}", response={200: schemas.InstructionOut, **ERRORS}, summary="指令详情"
+)
 def get_instruction(request: HttpRequest, instruction_id: int) -> dict[str, Any]:
     return _instruction_out(request, instruction_id)
 
@@ -352,39 +428,67 @@ def _office_instruction(request: HttpRequest, instruction_id: int) -> tuple[User
     return user, access.access_instruction_for_office_action(user, instruction_id)
 
 
-@instructions.post("/{instruction_id}/sign", response={200: schemas.InstructionOut, **ERRORS}, summary="签收")
+@instructions.post(
+    "/{instruction_id}/sign", response={200: schemas.InstructionOut, **ERRORS}, summary="签收"
+)
 def sign(request: HttpRequest, instruction_id: int) -> dict[str, Any]:
     user, instruction = _unit_instruction(request, instruction_id)
     actions.do_sign_instruction(actor=user, instruction=instruction)
     return _instruction_out(request, instruction_id)
 
 
-@instructions.post("/{instruction_id}/caller-contacts", response={201: schemas.InstructionOut, **ERRORS}, summary="记录联系报警人")
-def caller_contact(request: HttpRequest, instruction_id: int, payload: schemas.CallerContactIn) -> Status:
+@instructions.post(
+    "/{instruction_id}/caller-contacts",
+    response={201: schemas.InstructionOut, **ERRORS},
+    summary="记录联系报警人",
+)
+def caller_contact(
+    request: HttpRequest, instruction_id: int, payload: schemas.CallerContactIn
+) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     actions.do_record_caller_contact(
-        actor=user, instruction=instruction, reached=payload.reached, contacted_at=payload.contacted_at, note=payload.note
+        actor=user,
+        instruction=instruction,
+        reached=payload.reached,
+        contacted_at=payload.contacted_at,
+        note=payload.note,
     )
     return Status(201, _instruction_out(request, instruction_id))
 
 
-@instructions.post("/{instruction_id}/feedback", response={200: schemas.InstructionOut, **ERRORS}, summary="首次反馈（现场/初步）")
-def feedback(request: HttpRequest, instruction_id: int, payload: schemas.FeedbackIn) -> dict[str, Any]:
+@instructions.post(
+    "/{instruction_id}/feedback",
+    response={200: schemas.InstructionOut, **ERRORS},
+    summary="首次反馈（现场/初步）",
+)
+def feedback(
+    request: HttpRequest, instruction_id: int, payload: schemas.FeedbackIn
+) -> dict[str, Any]:
     user, instruction = _unit_instruction(request, instruction_id)
     actions.do_give_feedback(actor=user, instruction=instruction, text=payload.text)
     return _instruction_out(request, instruction_id)
 
 
-@instructions.post("/{instruction_id}/result", response={200: schemas.InstructionOut, **ERRORS}, summary="反馈处置结果")
+@instructions.post(
+    "/{instruction_id}/result",
+    response={200: schemas.InstructionOut, **ERRORS},
+    summary="反馈处置结果",
+)
 def result(request: HttpRequest, instruction_id: int, payload: schemas.ResultIn) -> dict[str, Any]:
     user, instruction = _unit_instruction(request, instruction_id)
     actions.do_report_result(
-        actor=user, instruction=instruction, outcome=payload.outcome, text=payload.text, attachment_ids=payload.attachment_ids
+        actor=user,
+        instruction=instruction,
+        outcome=payload.outcome,
+        text=payload.text,
+        attachment_ids=payload.attachment_ids,
     )
     return _instruction_out(request, instruction_id)
 
 
-@instructions.post("/{instruction_id}/attachments", response={201: dict, **ERRORS}, summary="上传照片或扫描件")
+@instructions.post(
+    "/{instruction_id}/attachments", response={201: dict, **ERRORS}, summary="上传照片或扫描件"
+)
 def upload(request: HttpRequest, instruction_id: int, file: File[UploadedFile]) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     attachment = actions.do_upload_attachment(
@@ -394,37 +498,66 @@ def upload(request: HttpRequest, instruction_id: int, file: File[UploadedFile]) 
         content_type=file.content_type or "application/octet-stream",
         data=file.read(),
     )
-    return Status(201, {"id": attachment.pk, "name": attachment.original_name, "size": attachment.size})
+    return Status(
+        201, {"id": attachment.pk, "name": attachment.original_name, "size": attachment.size}
+    )
 
 
-@instructions.get("/{instruction_id}/attachments/{attachment_id}", summary="下载附件", response={200: None, **ERRORS})
+@instructions.get(
+    "/{instruction_id}/attachments/{attachment_id}",
+    summary="下载附件",
+    response={200: None, **ERRORS},
+)
 def download(request: HttpRequest, instruction_id: int, attachment_id: int) -> FileResponse:
     user = _user(request)
     instruction = access.access_instruction(user, instruction_id)
     attachment = Attachment.objects.filter(pk=attachment_id, instruction=instruction).first()
     if attachment is None:
         raise NotFound("附件不存在", code="unknown_attachment")
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, filename=attachment.original_name)
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+    )
 
 
-@instructions.post("/{instruction_id}/return", response={201: schemas.RequestOut, **ERRORS}, summary="退回指令（非本单位职责）")
+@instructions.post(
+    "/{instruction_id}/return",
+    response={201: schemas.RequestOut, **ERRORS},
+    summary="退回指令（非本单位职责）",
+)
 def request_return(request: HttpRequest, instruction_id: int, payload: schemas.ReasonIn) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     created = actions.do_request_return(actor=user, instruction=instruction, reason=payload.reason)
     return Status(201, selectors.request_dict(created))
 
 
-@instructions.post("/{instruction_id}/join-requests", response={201: schemas.RequestOut, **ERRORS}, summary="提请联动")
-def request_join(request: HttpRequest, instruction_id: int, payload: schemas.JoinRequestIn) -> Status:
+@instructions.post(
+    "/{instruction_id}/join-requests",
+    response={201: schemas.RequestOut, **ERRORS},
+    summary="提请联动",
+)
+def request_join(
+    request: HttpRequest, instruction_id: int, payload: schemas.JoinRequestIn
+) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     created = actions.do_request_join(
-        actor=user, instruction=instruction, units=_units("units", payload.units), reason=payload.reason
+        actor=user,
+        instruction=instruction,
+        units=_units("units", payload.units),
+        reason=payload.reason,
     )
     return Status(201, selectors.request_dict(created))
 
 
-@instructions.post("/{instruction_id}/extension-requests", response={201: schemas.RequestOut, **ERRORS}, summary="进展报告与延期申请")
-def request_extension(request: HttpRequest, instruction_id: int, payload: schemas.ExtensionRequestIn) -> Status:
+@instructions.post(
+    "/{instruction_id}/extension-requests",
+    response={201: schemas.RequestOut, **ERRORS},
+    summary="进展报告与延期申请",
+)
+def request_extension(
+    request: HttpRequest, instruction_id: int, payload: schemas.ExtensionRequestIn
+) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
     created = actions.do_request_extension(
         actor=user,
@@ -437,14 +570,20 @@ def request_extension(request: HttpRequest, instruction_id: int, payload: schema
     return Status(201, selectors.request_dict(created))
 
 
-@instructions.post("/{instruction_id}/urge", response={201: schemas.InstructionOut, **ERRORS}, summary="催办")
+@instructions.post(
+    "/{instruction_id}/urge", response={201: schemas.InstructionOut, **ERRORS}, summary="催办"
+)
 def urge(request: HttpRequest, instruction_id: int, payload: schemas.NoteIn) -> Status:
     user, instruction = _office_instruction(request, instruction_id)
     actions.do_urge_instruction(actor=user, instruction=instruction, note=payload.note)
     return Status(201, _instruction_out(request, instruction_id))
 
 
-@instructions.post("/{instruction_id}/reassign", response={201: schemas.InstructionOut, **ERRORS}, summary="改派（返回新指令）")
+@instructions.post(
+    "/{instruction_id}/reassign",
+    response={201: schemas.InstructionOut, **ERRORS},
+    summary="改派（返回新指令）",
+)
 def reassign(request: HttpRequest, instruction_id: int, payload: schemas.ReassignIn) -> Status:
     user, instruction = _office_instruction(request, instruction_id)
     new = actions.do_reassign_instruction(
@@ -453,15 +592,27 @@ def reassign(request: HttpRequest, instruction_id: int, payload: schemas.Reassig
     return Status(201, _instruction_out(request, new.pk))
 
 
-@instructions.post("/{instruction_id}/accept-result", response={200: schemas.InstructionOut, **ERRORS}, summary="审核通过处置结果")
-def accept_result(request: HttpRequest, instruction_id: int, payload: schemas.NoteIn) -> dict[str, Any]:
+@instructions.post(
+    "/{instruction_id}/accept-result",
+    response={200: schemas.InstructionOut, **ERRORS},
+    summary="审核通过处置结果",
+)
+def accept_result(
+    request: HttpRequest, instruction_id: int, payload: schemas.NoteIn
+) -> dict[str, Any]:
     user, instruction = _office_instruction(request, instruction_id)
     actions.do_accept_result(actor=user, instruction=instruction, note=payload.note)
     return _instruction_out(request, instruction_id)
 
 
-@instructions.post("/{instruction_id}/send-back-result", response={200: schemas.InstructionOut, **ERRORS}, summary="退回处置结果")
-def send_back_result(request: HttpRequest, instruction_id: int, payload: schemas.ReasonIn) -> dict[str, Any]:
+@instructions.post(
+    "/{instruction_id}/send-back-result",
+    response={200: schemas.InstructionOut, **ERRORS},
+    summary="退回处置结果",
+)
+def send_back_result(
+    request: HttpRequest, instruction_id: int, payload: schemas.ReasonIn
+) -> dict[str, Any]:
     user, instruction = _office_instruction(request, instruction_id)
     actions.do_send_back_result(actor=user, instruction=instruction, reason=payload.reason)
     return _instruction_out(request, instruction_id)
@@ -477,13 +628,22 @@ def pending(request: HttpRequest) -> dict[str, Any]:
     return selectors.pending_decisions(_user(request))
 
 
-@decisions.post("/return-requests/{request_id}/decision", response={200: schemas.RequestOut, **ERRORS}, summary="审核退回：改派或维持")
-def decide_return(request: HttpRequest, request_id: int, payload: schemas.ReturnDecisionIn) -> dict[str, Any]:
+@decisions.post(
+    "/return-requests/{request_id}/decision",
+    response={200: schemas.RequestOut, **ERRORS},
+    summary="审核退回：改派或维持",
+)
+def decide_return(
+    request: HttpRequest, request_id: int, payload: schemas.ReturnDecisionIn
+) -> dict[str, Any]:
     user = _user(request)
     ret = access.access_return_request_for_office(user, request_id)
     if payload.decision == "reassign":
         actions.do_reassign_instruction(
-            actor=user, instruction=ret.instruction, unit=_unit("unit", payload.unit), reason=payload.note
+            actor=user,
+            instruction=ret.instruction,
+            unit=_unit("unit", payload.unit),
+            reason=payload.note,
         )
     else:
         actions.do_insist_on_instruction(actor=user, request=ret, note=payload.note)
@@ -491,28 +651,52 @@ def decide_return(request: HttpRequest, request_id: int, payload: schemas.Return
     return selectors.request_dict(ret)
 
 
-@decisions.post("/join-requests/{request_id}/decision", response={200: schemas.RequestOut, **ERRORS}, summary="审核提请联动")
-def decide_join(request: HttpRequest, request_id: int, payload: schemas.JoinDecisionIn) -> dict[str, Any]:
+@decisions.post(
+    "/join-requests/{request_id}/decision",
+    response={200: schemas.RequestOut, **ERRORS},
+    summary="审核提请联动",
+)
+def decide_join(
+    request: HttpRequest, request_id: int, payload: schemas.JoinDecisionIn
+) -> dict[str, Any]:
     user = _user(request)
     join = access.access_join_request_for_office(user, request_id)
     units = _units("units", payload.units) if payload.units is not None else None
-    decided = actions.do_decide_join_request(actor=user, request=join, approve=payload.approve, units=units, note=payload.note)
+    decided = actions.do_decide_join_request(
+        actor=user, request=join, approve=payload.approve, units=units, note=payload.note
+    )
     return selectors.request_dict(decided)
 
 
-@decisions.post("/extension-requests/{request_id}/leader-decision", response={200: schemas.RequestOut, **ERRORS}, summary="单位主管领导审批延期申请")
-def leader_decide_extension(request: HttpRequest, request_id: int, payload: schemas.DecisionIn) -> dict[str, Any]:
+@decisions.post(
+    "/extension-requests/{request_id}/leader-decision",
+    response={200: schemas.RequestOut, **ERRORS},
+    summary="单位主管领导审批延期申请",
+)
+def leader_decide_extension(
+    request: HttpRequest, request_id: int, payload: schemas.DecisionIn
+) -> dict[str, Any]:
     user = _user(request)
     ext = access.access_extension_request_for_leader(user, request_id)
-    decided = actions.do_leader_decide_extension(actor=user, request=ext, approve=payload.approve, note=payload.note)
+    decided = actions.do_leader_decide_extension(
+        actor=user, request=ext, approve=payload.approve, note=payload.note
+    )
     return selectors.request_dict(decided)
 
 
-@decisions.post("/extension-requests/{request_id}/decision", response={200: schemas.RequestOut, **ERRORS}, summary="区联动办审核延期申请")
-def decide_extension(request: HttpRequest, request_id: int, payload: schemas.ExtensionDecisionIn) -> dict[str, Any]:
+@decisions.post(
+    "/extension-requests/{request_id}/decision",
+    response={200: schemas.RequestOut, **ERRORS},
+    summary="区联动办审核延期申请",
+)
+def decide_extension(
+    request: HttpRequest, request_id: int, payload: schemas.ExtensionDecisionIn
+) -> dict[str, Any]:
     user = _user(request)
     ext = access.access_extension_request_for_office(user, request_id)
-    decided = actions.do_decide_extension(actor=user, request=ext, grant=payload.grant, note=payload.note, due_at=payload.due_at)
+    decided = actions.do_decide_extension(
+        actor=user, request=ext, grant=payload.grant, note=payload.note, due_at=payload.due_at
+    )
     return selectors.request_dict(decided)
 
 

@@ -40,7 +40,7 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
         return Incident.objects.none()
     if user.role in READ_EVERYTHING:
         return Incident.objects.all()
-    if is_unit_user(user):
+    if is_unit_user(user) and user.unit_id is not None:
         return Incident.objects.filter(instructions__unit_id=user.unit_id).distinct()
     return Incident.objects.none()
 
@@ -50,7 +50,7 @@ def visible_instructions(user: User) -> QuerySet[Instruction]:
         return Instruction.objects.none()
     if user.role in READ_EVERYTHING:
         return Instruction.objects.all()
-    if is_unit_user(user):
+    if is_unit_user(user) and user.unit_id is not None:
         return Instruction.objects.filter(unit_id=user.unit_id)
     return Instruction.objects.none()
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from liandong import clock
-from liandong.accounts.models import User
+from liandong.accounts.models import OFFICE_ROLES, User
 from liandong.common.errors import FieldError, IllegalTransition, InvalidInput
 from liandong.incidents import lifecycle
 from liandong.incidents.lifecycle import (
@@ -27,7 +27,6 @@ from liandong.incidents.lifecycle import (
     JOIN_REQUEST,
     PREVIOUS,
     RETURN_REQUEST,
-    IncidentStatus,
     InstructionState,
     RequestState,
 )
@@ -62,13 +61,14 @@ OFFICE_CODE = "office"
 
 
 def _actor_label(actor: User | None, fallback: str = "系统") -> str:
+    """How the timeline names who did something: unit (or office) and person."""
     if actor is None:
         return fallback
-    unit = f"{actor.unit.name} " if actor.unit_id else "区联动办 " if actor.role in (
-        "dispatcher",
-        "supervisor",
-    ) else ""
-    return f"{unit}{actor.display_name}"
+    if actor.unit is not None:
+        return f"{actor.unit.name} {actor.display_name}"
+    if actor.role in OFFICE_ROLES:
+        return f"区联动办 {actor.display_name}"
+    return actor.display_name
 
 
 def _text(field: str, value: str | None, *, max_length: int, required: bool = True) -> str:
@@ -164,9 +164,14 @@ def _open_instructions(incident: Incident) -> QuerySet[Instruction]:
 
 
 def _linkage_unit(field: str, unit: Unit) -> Unit:
-    if not unit.active or unit.tier is None or unit.kind not in (
-        UnitKind.DEPARTMENT,
-        UnitKind.STREET,
+    if (
+        not unit.active
+        or unit.tier is None
+        or unit.kind
+        not in (
+            UnitKind.DEPARTMENT,
+            UnitKind.STREET,
+        )
     ):
         raise InvalidInput.one(field, "not_linkage_unit", f"{unit.name}不是可派发的联动单位")
     return unit
@@ -264,10 +269,20 @@ def do_note_overdue(*, deadline: Deadline) -> bool:
         actor=None,
         data={"kind": locked.kind, "due_at": locked.due_at.isoformat()},
     )
-    _notify(unit=instruction.unit, incident=instruction.incident, instruction=instruction,
-            kind="overdue", text=text)
-    _notify(unit=_office(), incident=instruction.incident, instruction=instruction,
-            kind="overdue", text=text)
+    _notify(
+        unit=instruction.unit,
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="overdue",
+        text=text,
+    )
+    _notify(
+        unit=_office(),
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="overdue",
+        text=text,
+    )
     return True
 
 
@@ -323,14 +338,21 @@ def do_create_manual_incident(
         actor=actor,
         after={"status": incident.status},
     )
-    _notify(unit=_office(), incident=incident, kind="new_incident", text=f"新警情待研判：{incident.address}")
+    _notify(
+        unit=_office(),
+        incident=incident,
+        kind="new_incident",
+        text=f"新警情待研判：{incident.address}",
+    )
     return incident
 
 
 def _phone(value: str) -> str:
     value = (value or "").strip()
     if not 3 <= len(value) <= 20 or any(c not in "0123456789+- " for c in value):
-        raise InvalidInput.one("caller_phone", "invalid", "联系电话应为3至20位数字，可含 + - 和空格")
+        raise InvalidInput.one(
+            "caller_phone", "invalid", "联系电话应为3至20位数字，可含 + - 和空格"
+        )
     return value
 
 
@@ -352,7 +374,9 @@ def do_dispatch_incident(
     after = INCIDENT.next_state(incident.status, "dispatch")
     errors: list[FieldError] = []
     if incident_class not in IncidentClass.values:
-        errors.append(FieldError("incident_class", "invalid_choice", "处置类别应为源头分流类或联动处置类"))
+        errors.append(
+            FieldError("incident_class", "invalid_choice", "处置类别应为源头分流类或联动处置类")
+        )
     if level not in (1, 2):
         errors.append(FieldError("level", "invalid_choice", "指令级别应为1（紧急）或2（非紧急）"))
     if not category.active:
@@ -518,11 +542,7 @@ def do_sign_instruction(*, actor: User, instruction: Instruction) -> Instruction
     late = _complete_deadline(instruction, DeadlineKind.SIGN, now)
     _set_state(instruction, after, signed_at=now, signed_by=actor)
     limits = limits_for_level(instruction.level)
-    if (
-        instruction.role == Role.PRIMARY
-        and instruction.tier == 1
-        and limits.caller_contact_minutes
-    ):
+    if instruction.role == Role.PRIMARY and instruction.tier == 1 and limits.caller_contact_minutes:
         due = caller_contact_due(now, limits.caller_contact_minutes)
         Deadline.objects.create(
             instruction=instruction,
@@ -576,7 +596,9 @@ def do_record_caller_contact(
     # The duty is to call within the limit; a caller who does not answer does not make it late.
     late = _complete_deadline(instruction, DeadlineKind.CALLER_CONTACT, at)
     minutes = (
-        round((at - instruction.signed_at).total_seconds() / 60, 1) if instruction.signed_at else None
+        round((at - instruction.signed_at).total_seconds() / 60, 1)
+        if instruction.signed_at
+        else None
     )
     _event(
         incident=instruction.incident,
@@ -590,7 +612,9 @@ def do_record_caller_contact(
     return contact
 
 
-def _attachments(actor: User, instruction: Instruction, ids: Sequence[int], purpose: str) -> list[Attachment]:
+def _attachments(
+    actor: User, instruction: Instruction, ids: Sequence[int], purpose: str
+) -> list[Attachment]:
     if not ids:
         return []
     found = list(Attachment.objects.select_for_update().filter(pk__in=ids, uploaded_by=actor))
@@ -652,7 +676,9 @@ def do_report_result(
     errors = []
     if outcome not in RESULT_OUTCOMES:
         errors.append(
-            FieldError("outcome", "invalid_choice", "处置结果应为：" + "、".join(RESULT_OUTCOMES.values()))
+            FieldError(
+                "outcome", "invalid_choice", "处置结果应为：" + "、".join(RESULT_OUTCOMES.values())
+            )
         )
     if not (text or "").strip():
         errors.append(FieldError("text", "required", "处置情况不能为空"))
@@ -660,7 +686,9 @@ def do_report_result(
         raise InvalidInput(errors)
     text = _text("text", text, max_length=5000)
     if instruction.role == Role.PRIMARY and not instruction.caller_contacts.exists():
-        raise IllegalTransition("主责单位须先记录联系报警人情况，再反馈处置结果", code="caller_not_contacted")
+        raise IllegalTransition(
+            "主责单位须先记录联系报警人情况，再反馈处置结果", code="caller_not_contacted"
+        )
     now = clock.now()
     files = _attachments(actor, instruction, attachment_ids, "result")
     # A result given without a separate first feedback also answers the feedback deadline.
@@ -676,7 +704,12 @@ def do_report_result(
         actor=actor,
         before={"state": before},
         after={"state": after},
-        data={"late": bool(late), "outcome": outcome, "text": text, "attachments": [f.pk for f in files]},
+        data={
+            "late": bool(late),
+            "outcome": outcome,
+            "text": text,
+            "attachments": [f.pk for f in files],
+        },
     )
     _notify(
         unit=_office(),
@@ -713,8 +746,13 @@ def do_request_return(*, actor: User, instruction: Instruction, reason: str) -> 
         after={"state": after},
         data={"request": request.pk},
     )
-    _notify(unit=_office(), incident=instruction.incident, instruction=instruction,
-            kind="return_requested", text=f"{instruction.unit.name}申请退回指令，待审核")
+    _notify(
+        unit=_office(),
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="return_requested",
+        text=f"{instruction.unit.name}申请退回指令，待审核",
+    )
     return request
 
 
@@ -749,8 +787,13 @@ def do_request_join(
         actor=actor,
         data={"request": request.pk, "units": [u.code for u in wanted]},
     )
-    _notify(unit=_office(), incident=instruction.incident, instruction=instruction,
-            kind="join_requested", text=f"{instruction.unit.name}提请联动，待审核")
+    _notify(
+        unit=_office(),
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="join_requested",
+        text=f"{instruction.unit.name}提请联动，待审核",
+    )
     return request
 
 
@@ -781,7 +824,9 @@ def do_request_extension(
     if errors:
         raise InvalidInput(errors)
     if now >= result.due_at:
-        raise IllegalTransition("处置时限已过，不能再申请延期；延期申请须在时限内提出", code="deadline_passed")
+        raise IllegalTransition(
+            "处置时限已过，不能再申请延期；延期申请须在时限内提出", code="deadline_passed"
+        )
     if ExtensionRequest.objects.filter(
         instruction=instruction,
         state__in=[RequestState.PENDING_LEADER, RequestState.PENDING_OFFICE],
@@ -817,7 +862,9 @@ def do_leader_decide_extension(
 ) -> ExtensionRequest:
     """The unit's leader in charge signs off (主管领导签字) before the office sees it."""
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    instruction = Instruction.objects.select_related("incident", "unit").get(pk=request.instruction_id)
+    instruction = Instruction.objects.select_related("incident", "unit").get(
+        pk=request.instruction_id
+    )
     action = "leader_approve" if approve else "leader_reject"
     after = EXTENSION_REQUEST.next_state(request.state, action)
     if not approve and not (note or "").strip():
@@ -840,8 +887,13 @@ def do_leader_decide_extension(
         data={"request": request.pk},
     )
     if approve:
-        _notify(unit=_office(), incident=instruction.incident, instruction=instruction,
-                kind="extension_requested", text=f"{instruction.unit.name}申请延期，待审核")
+        _notify(
+            unit=_office(),
+            incident=instruction.incident,
+            instruction=instruction,
+            kind="extension_requested",
+            text=f"{instruction.unit.name}申请延期，待审核",
+        )
     return request
 
 
@@ -862,7 +914,9 @@ def do_decide_extension(
     if not grant and not (note or "").strip():
         raise InvalidInput.one("note", "required", "不同意延期时请说明理由")
     now = clock.now()
-    result = Deadline.objects.select_for_update().get(instruction=instruction, kind=DeadlineKind.RESULT)
+    result = Deadline.objects.select_for_update().get(
+        instruction=instruction, kind=DeadlineKind.RESULT
+    )
     new_due = due_at or request.proposed_due_at
     if grant and new_due <= result.due_at:
         raise InvalidInput.one("due_at", "too_early", "批准延至的时间应晚于现有处置时限")
@@ -878,7 +932,9 @@ def do_decide_extension(
         result.extended_at = now
         result.overdue_noticed_at = None
         if result.completed_at is not None:
-            result.state = DeadlineState.MISSED if result.completed_at > new_due else DeadlineState.MET
+            result.state = (
+                DeadlineState.MISSED if result.completed_at > new_due else DeadlineState.MET
+            )
         result.save()
     request.save()
     _event(
@@ -900,8 +956,13 @@ def do_decide_extension(
             "original_due_at": result.original_due_at.isoformat(),
         },
     )
-    _notify(unit=instruction.unit, incident=instruction.incident, instruction=instruction,
-            kind="extension_decided", text="延期申请已获同意" if grant else f"延期申请未获同意：{note}")
+    _notify(
+        unit=instruction.unit,
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="extension_decided",
+        text="延期申请已获同意" if grant else f"延期申请未获同意：{note}",
+    )
     return request
 
 
@@ -932,8 +993,13 @@ def do_urge_instruction(
         actor_label=_actor_label(actor, "市安管平台" if by_city else "系统"),
         data={"urge": urge.pk, "by_city": by_city},
     )
-    _notify(unit=instruction.unit, incident=instruction.incident, instruction=instruction,
-            kind="urged", text=f"{who}催办：{note or instruction.incident.address}")
+    _notify(
+        unit=instruction.unit,
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="urged",
+        text=f"{who}催办：{note or instruction.incident.address}",
+    )
     return urge
 
 
@@ -953,12 +1019,18 @@ def do_reassign_instruction(
     _set_state(instruction, after, finished_at=now)
     incident = Incident.objects.get(pk=instruction.incident_id)
     new = _new_instruction(
-        incident=incident, unit=unit, role=instruction.role, at=now, note=reason,
+        incident=incident,
+        unit=unit,
+        role=instruction.role,
+        at=now,
+        note=reason,
         reassigned_from=instruction,
     )
-    pending = ReturnRequest.objects.select_for_update().filter(
-        instruction=instruction, state=RequestState.PENDING_OFFICE
-    ).first()
+    pending = (
+        ReturnRequest.objects.select_for_update()
+        .filter(instruction=instruction, state=RequestState.PENDING_OFFICE)
+        .first()
+    )
     if pending is not None:
         pending.state = RETURN_REQUEST.next_state(pending.state, "reassign")
         pending.decided_by = actor
@@ -976,8 +1048,13 @@ def do_reassign_instruction(
         before={"state": before, "unit": instruction.unit.code},
         after={"state": after, "unit": unit.code, "new_instruction": new.pk},
     )
-    _notify(unit=instruction.unit, incident=incident, instruction=instruction,
-            kind="reassigned", text=f"指令已改派给{unit.name}")
+    _notify(
+        unit=instruction.unit,
+        incident=incident,
+        instruction=instruction,
+        kind="reassigned",
+        text=f"指令已改派给{unit.name}",
+    )
     return new
 
 
@@ -1006,8 +1083,13 @@ def do_insist_on_instruction(*, actor: User, request: ReturnRequest, note: str) 
         after={"state": after},
         data={"request": request.pk},
     )
-    _notify(unit=instruction.unit, incident=instruction.incident, instruction=instruction,
-            kind="return_refused", text=f"退回申请未获同意，请继续处置：{note}")
+    _notify(
+        unit=instruction.unit,
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="return_refused",
+        text=f"退回申请未获同意，请继续处置：{note}",
+    )
     return instruction
 
 
@@ -1034,7 +1116,8 @@ def do_add_units(
     _event(
         incident=incident,
         kind="units_added",
-        summary=f"增派协同单位：{'、'.join(u.name for u in wanted)}" + (f"（{reason}）" if reason else ""),
+        summary=f"增派协同单位：{'、'.join(u.name for u in wanted)}"
+        + (f"（{reason}）" if reason else ""),
         actor=actor,
         after={"units": [u.code for u in wanted]},
     )
@@ -1052,7 +1135,9 @@ def do_decide_join_request(
 ) -> JoinRequest:
     request = JoinRequest.objects.select_for_update().get(pk=request.pk)
     after = JOIN_REQUEST.next_state(request.state, "approve" if approve else "refuse")
-    instruction = Instruction.objects.select_related("incident", "unit").get(pk=request.instruction_id)
+    instruction = Instruction.objects.select_related("incident", "unit").get(
+        pk=request.instruction_id
+    )
     if not approve and not (note or "").strip():
         raise InvalidInput.one("note", "required", "不同意时请说明理由")
     asked = list(request.units.all())
@@ -1060,8 +1145,12 @@ def do_decide_join_request(
     if approve:
         if not chosen:
             raise InvalidInput.one("units", "required", "请至少选择一个单位")
-        do_add_units(actor=actor, incident=instruction.incident, units=chosen,
-                     reason=f"{instruction.unit.name}提请联动")
+        do_add_units(
+            actor=actor,
+            incident=instruction.incident,
+            units=chosen,
+            reason=f"{instruction.unit.name}提请联动",
+        )
         request.approved_units.set(chosen)
     request.state = after
     request.decided_by = actor
@@ -1072,14 +1161,22 @@ def do_decide_join_request(
         incident=instruction.incident,
         instruction=instruction,
         kind="join_decided",
-        summary=(f"同意提请联动，增派{'、'.join(u.name for u in chosen)}" if approve
-                 else f"不同意提请联动：{note}"),
+        summary=(
+            f"同意提请联动，增派{'、'.join(u.name for u in chosen)}"
+            if approve
+            else f"不同意提请联动：{note}"
+        ),
         actor=actor,
         after={"request_state": after},
         data={"request": request.pk, "units": [u.code for u in chosen] if approve else []},
     )
-    _notify(unit=instruction.unit, incident=instruction.incident, instruction=instruction,
-            kind="join_decided", text="提请联动已同意" if approve else f"提请联动未获同意：{note}")
+    _notify(
+        unit=instruction.unit,
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="join_decided",
+        text="提请联动已同意" if approve else f"提请联动未获同意：{note}",
+    )
     return request
 
 
@@ -1110,7 +1207,10 @@ def do_send_back_result(*, actor: User, instruction: Instruction, reason: str) -
     before, after = _transition(instruction, "send_back_result")
     reason = _text("reason", reason, max_length=1000)
     result = instruction.deadlines.get(kind=DeadlineKind.RESULT)
-    deadline_before = {"state": result.state, "completed_at": result.completed_at.isoformat() if result.completed_at else None}
+    deadline_before = {
+        "state": result.state,
+        "completed_at": result.completed_at.isoformat() if result.completed_at else None,
+    }
     result.state = DeadlineState.OPEN
     result.completed_at = None
     result.save(update_fields=["state", "completed_at"])
@@ -1124,8 +1224,13 @@ def do_send_back_result(*, actor: User, instruction: Instruction, reason: str) -
         before={"state": before, "result_deadline": deadline_before},
         after={"state": after, "result_deadline": {"state": "open"}},
     )
-    _notify(unit=instruction.unit, incident=instruction.incident, instruction=instruction,
-            kind="result_sent_back", text=f"处置结果被退回：{reason}")
+    _notify(
+        unit=instruction.unit,
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="result_sent_back",
+        text=f"处置结果被退回：{reason}",
+    )
     return instruction
 
 
@@ -1183,8 +1288,12 @@ def do_record_call_back(
     note = _text("note", note, max_length=2000, required=False)
     now = clock.now()
     callback = CallBack.objects.create(
-        incident=incident, satisfaction=satisfaction, note=note, reopened=reopen,
-        created_by=actor, created_at=now,
+        incident=incident,
+        satisfaction=satisfaction,
+        note=note,
+        reopened=reopen,
+        created_by=actor,
+        created_at=now,
     )
     incident.satisfaction = satisfaction
     incident.save(update_fields=["satisfaction"])
@@ -1202,7 +1311,10 @@ def do_record_call_back(
 
 def _reopen(*, actor: User, incident: Incident, note: str, at: datetime) -> None:
     after = INCIDENT.next_state(incident.status, "reopen")
-    before = {"status": incident.status, "closed_at": incident.closed_at.isoformat() if incident.closed_at else None}
+    before = {
+        "status": incident.status,
+        "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+    }
     incident.status = after
     incident.closed_at = None
     incident.save()
@@ -1216,8 +1328,13 @@ def _reopen(*, actor: User, incident: Incident, note: str, at: datetime) -> None
         after={"status": after},
     )
     if primary is not None:
-        _new_instruction(incident=incident, unit=primary.unit, role=Role.PRIMARY, at=at,
-                         note=f"回访不满意，重新处置：{note}")
+        _new_instruction(
+            incident=incident,
+            unit=primary.unit,
+            role=Role.PRIMARY,
+            at=at,
+            note=f"回访不满意，重新处置：{note}",
+        )
 
 
 @transaction.atomic
@@ -1237,8 +1354,13 @@ def do_withdraw_incident(
         _cancel_pending_requests(instruction, now)
         _set_state(instruction, after_state, finished_at=now)
         cancelled.append(instruction.unit.code)
-        _notify(unit=instruction.unit, incident=incident, instruction=instruction,
-                kind="withdrawn", text=f"警情已撤回，停止处置：{reason}")
+        _notify(
+            unit=instruction.unit,
+            incident=incident,
+            instruction=instruction,
+            kind="withdrawn",
+            text=f"警情已撤回，停止处置：{reason}",
+        )
         _event(
             incident=incident,
             instruction=instruction,
@@ -1288,7 +1410,9 @@ def do_upload_attachment(
     from django.core.files.base import ContentFile
 
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
-        raise InvalidInput.one("file", "unsupported_type", "只能上传JPEG/PNG/WEBP/HEIC图片或PDF文件")
+        raise InvalidInput.one(
+            "file", "unsupported_type", "只能上传JPEG/PNG/WEBP/HEIC图片或PDF文件"
+        )
     if not data:
         raise InvalidInput.one("file", "empty", "文件为空")
     if len(data) > settings.LIANDONG_MAX_ATTACHMENT_BYTES:

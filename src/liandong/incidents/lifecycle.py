@@ -23,7 +23,7 @@ class IncidentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-INCIDENT_STATUS_LABELS = {
+INCIDENT_STATUS_LABELS: dict[str, str] = {
     IncidentStatus.NEW: "待研判",
     IncidentStatus.DISPATCHED: "处置中",
     IncidentStatus.CLOSED: "已办结",
@@ -44,7 +44,7 @@ class InstructionState(StrEnum):
     CANCELLED = "cancelled"
 
 
-INSTRUCTION_STATE_LABELS = {
+INSTRUCTION_STATE_LABELS: dict[str, str] = {
     InstructionState.PENDING_SIGN: "待签收",
     InstructionState.SIGNED: "已签收",
     InstructionState.IN_PROGRESS: "处置中",
@@ -69,7 +69,7 @@ class RequestState(StrEnum):
     CANCELLED = "cancelled"
 
 
-REQUEST_STATE_LABELS = {
+REQUEST_STATE_LABELS: dict[str, str] = {
     RequestState.PENDING_LEADER: "待单位领导审批",
     RequestState.PENDING_OFFICE: "待区联动办审核",
     RequestState.APPROVED: "已同意",
@@ -122,24 +122,24 @@ def _rows(rows: Iterable[tuple[Iterable[str], str, str]]) -> dict[tuple[str, str
     return table
 
 
-I = IncidentStatus
-_OPEN_INCIDENT = (I.NEW, I.DISPATCHED)
+N = IncidentStatus
+_OPEN_INCIDENT = (N.NEW, N.DISPATCHED)
 
 INCIDENT = Machine(
     name="警情",
     table=_rows(
         [
-            ((I.NEW,), "dispatch", I.DISPATCHED),
-            ((I.NEW,), "return_to_city", I.RETURNED),
-            ((I.NEW,), "merge", I.MERGED),
-            ((I.DISPATCHED,), "add_units", I.DISPATCHED),
-            ((I.DISPATCHED,), "close", I.CLOSED),
-            ((I.CLOSED,), "call_back", I.CLOSED),
-            ((I.CLOSED,), "reopen", I.DISPATCHED),
-            (_OPEN_INCIDENT, "withdraw", I.WITHDRAWN),
+            ((N.NEW,), "dispatch", N.DISPATCHED),
+            ((N.NEW,), "return_to_city", N.RETURNED),
+            ((N.NEW,), "merge", N.MERGED),
+            ((N.DISPATCHED,), "add_units", N.DISPATCHED),
+            ((N.DISPATCHED,), "close", N.CLOSED),
+            ((N.CLOSED,), "call_back", N.CLOSED),
+            ((N.CLOSED,), "reopen", N.DISPATCHED),
+            (_OPEN_INCIDENT, "withdraw", N.WITHDRAWN),
             (_OPEN_INCIDENT, "absorb_repeat", SAME),
             (_OPEN_INCIDENT, "supplement", SAME),
-            ((I.DISPATCHED,), "urge", SAME),
+            ((N.DISPATCHED,), "urge", SAME),
         ]
     ),
     state_labels=INCIDENT_STATUS_LABELS,

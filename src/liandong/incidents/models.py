@@ -13,7 +13,6 @@ from liandong.incidents.lifecycle import (
     REQUEST_STATE_LABELS,
     IncidentStatus,
     InstructionState,
-    RequestState,
 )
 
 
@@ -230,6 +229,9 @@ class Attachment(models.Model):
         verbose_name = "附件"
         verbose_name_plural = "附件"
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class CallerContact(models.Model):
     instruction = models.ForeignKey(
@@ -246,12 +248,17 @@ class CallerContact(models.Model):
         verbose_name_plural = "联系报警人记录"
         ordering = ["contacted_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.instruction_id}: {'已联系上' if self.reached else '未联系上'}"
+
 
 class _Request(models.Model):
     instruction = models.ForeignKey(Instruction, on_delete=models.PROTECT, related_name="+")
     state = models.CharField("状态", max_length=20, choices=_choices(REQUEST_STATE_LABELS))
     reason = models.TextField("原因")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -276,6 +283,9 @@ class ReturnRequest(_Request):
         verbose_name = "退回申请"
         verbose_name_plural = "退回申请"
 
+    def __str__(self) -> str:
+        return f"退回申请 #{self.pk}"
+
 
 class JoinRequest(_Request):
     """A unit asks the office to bring in other units (提请联动)."""
@@ -286,6 +296,9 @@ class JoinRequest(_Request):
     class Meta(_Request.Meta):
         verbose_name = "提请联动"
         verbose_name_plural = "提请联动"
+
+    def __str__(self) -> str:
+        return f"提请联动 #{self.pk}"
 
 
 class ExtensionRequest(_Request):
@@ -305,6 +318,9 @@ class ExtensionRequest(_Request):
         verbose_name = "延期申请"
         verbose_name_plural = "延期申请"
 
+    def __str__(self) -> str:
+        return f"延期申请 #{self.pk}"
+
 
 class Urge(models.Model):
     """A recorded reminder (催办) to a unit about one instruction, from the office or the city."""
@@ -321,6 +337,9 @@ class Urge(models.Model):
         verbose_name = "催办记录"
         verbose_name_plural = "催办记录"
 
+    def __str__(self) -> str:
+        return f"催办 #{self.pk}"
+
 
 class CallBack(models.Model):
     """The office calls the caller back after closing (回访)."""
@@ -335,6 +354,9 @@ class CallBack(models.Model):
     class Meta:
         verbose_name = "回访记录"
         verbose_name_plural = "回访记录"
+
+    def __str__(self) -> str:
+        return f"回访 {self.get_satisfaction_display()}"
 
 
 class Event(models.Model):
@@ -360,13 +382,18 @@ class Event(models.Model):
         verbose_name_plural = "事件记录"
         ordering = ["occurred_at", "id"]
 
+    def __str__(self) -> str:
+        return self.summary
+
 
 class Notification(models.Model):
     """A message for a unit or the office, written in the same transaction as its cause."""
 
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notifications")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
-    instruction = models.ForeignKey(Instruction, null=True, on_delete=models.CASCADE, related_name="+")
+    instruction = models.ForeignKey(
+        Instruction, null=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField()
@@ -376,3 +403,6 @@ class Notification(models.Model):
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text

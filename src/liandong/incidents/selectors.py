@@ -114,7 +114,12 @@ def instruction_dict(instruction: Instruction, now: datetime | None = None) -> d
             "text": instruction.result_text,
             "at": iso(instruction.result_at),
             "attachments": [
-                {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size}
+                {
+                    "id": a.pk,
+                    "name": a.original_name,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                }
                 for a in instruction.attachments.filter(purpose="result")
             ],
         }
@@ -148,14 +153,16 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "caller_phone": incident.caller_phone,
         "class": incident.incident_class or None,
         "level": incident.level,
-        "category": incident.category.code if incident.category_id else None,
+        "category": incident.category.code if incident.category else None,
         "repeat_calls": incident.repeat_calls,
     }
 
 
 def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
     now = clock.now()
-    instructions = _instruction_queryset(access.visible_instructions(user).filter(incident=incident))
+    instructions = _instruction_queryset(
+        access.visible_instructions(user).filter(incident=incident)
+    )
     all_units = incident.instructions.select_related("unit").order_by("id")
     elapsed_end = incident.closed_at or incident.withdrawn_at or now
     return {
@@ -166,11 +173,11 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
         "city_category": incident.city_category,
         "police_dispatched": incident.police_dispatched,
         "suggested_urgency": incident.suggested_urgency or None,
-        "category_name": incident.category.name if incident.category_id else None,
+        "category_name": incident.category.name if incident.category else None,
         "street": unit_ref(incident.street),
         "triage_note": incident.triage_note,
         "dispatched_at": iso(incident.dispatched_at),
-        "merged_into": incident.merged_into.incident_id if incident.merged_into_id else None,
+        "merged_into": incident.merged_into.incident_id if incident.merged_into else None,
         "return_reason": incident.return_reason,
         "outcome": incident.outcome,
         "closed_at": iso(incident.closed_at),
@@ -192,7 +199,7 @@ def timeline(user: User, incident: Incident) -> list[dict[str, Any]]:
     """All events for the office and leadership; a unit sees the incident-level events and the
     events of its own instructions."""
     events = Event.objects.filter(incident=incident).select_related("instruction__unit")
-    if access.is_unit_user(user):
+    if access.is_unit_user(user) and user.unit_id is not None:
         events = events.filter(instruction__isnull=True) | events.filter(
             instruction__unit_id=user.unit_id
         )
@@ -204,7 +211,7 @@ def timeline(user: User, incident: Incident) -> list[dict[str, Any]]:
             "actor": e.actor_label,
             "occurred_at": iso(e.occurred_at),
             "instruction": e.instruction_id,
-            "unit": e.instruction.unit.code if e.instruction_id else None,
+            "unit": e.instruction.unit.code if e.instruction else None,
             "before": e.before,
             "after": e.after,
             "data": e.data,
@@ -224,7 +231,12 @@ def list_incidents(
 
 
 def list_instructions(
-    user: User, *, open_only: bool = False, unit: str | None = None, limit: int = 50, offset: int = 0
+    user: User,
+    *,
+    open_only: bool = False,
+    unit: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
     qs = access.visible_instructions(user)
     if open_only:
@@ -298,11 +310,15 @@ def pending_decisions(user: User) -> dict[str, list[dict[str, Any]]]:
     if access.is_office(user) or user.role in access.READ_EVERYTHING:
         out["returns"] = [
             request_dict(r)
-            for r in access.visible_return_requests(user).filter(state=pending_office).select_related(*related)
+            for r in access.visible_return_requests(user)
+            .filter(state=pending_office)
+            .select_related(*related)
         ]
         out["joins"] = [
             request_dict(r)
-            for r in access.visible_join_requests(user).filter(state=pending_office).select_related(*related)
+            for r in access.visible_join_requests(user)
+            .filter(state=pending_office)
+            .select_related(*related)
         ]
         out["extensions"] = [
             request_dict(r)

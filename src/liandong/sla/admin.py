@@ -24,7 +24,9 @@ class HolidayYearForm(forms.ModelForm):
         help_text="每个放假日一行或用逗号分隔，格式 2027-01-01；假期中的周末也要列出",
     )
     makeup_text = forms.CharField(
-        label="调休上班日期", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="调休上班日期",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="需要上班的周六、周日",
     )
 
@@ -42,7 +44,9 @@ class HolidayYearForm(forms.ModelForm):
         data = super().clean() or {}
         try:
             parse_year_arrangement(
-                data.get("year") or 0, _dates(data.get("holidays_text", "")), _dates(data.get("makeup_text", ""))
+                data.get("year") or 0,
+                _dates(data.get("holidays_text", "")),
+                _dates(data.get("makeup_text", "")),
             )
         except CalendarError as exc:
             raise forms.ValidationError(str(exc)) from exc
@@ -69,8 +73,17 @@ class HolidayYearAdmin(SimpleHistoryAdmin):
 
 @admin.register(TimeLimitSetting)
 class TimeLimitSettingAdmin(SimpleHistoryAdmin):
-    list_display = ("level", "sign_amount", "sign_unit", "feedback_amount", "feedback_unit",
-                    "result_amount", "result_unit", "caller_contact_minutes", "warning_share")
+    list_display = (
+        "level",
+        "sign_amount",
+        "sign_unit",
+        "feedback_amount",
+        "feedback_unit",
+        "result_amount",
+        "result_unit",
+        "caller_contact_minutes",
+        "warning_share",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return TimeLimitSetting.objects.count() < 2

@@ -41,11 +41,18 @@ class TimeLimitSetting(models.Model):
     sign_amount = models.PositiveIntegerField("签收时限")
     sign_unit = models.CharField("签收时限单位", max_length=20, choices=LimitUnitChoice.choices)
     feedback_amount = models.PositiveIntegerField("首次反馈时限")
-    feedback_unit = models.CharField("首次反馈时限单位", max_length=20, choices=LimitUnitChoice.choices)
+    feedback_unit = models.CharField(
+        "首次反馈时限单位", max_length=20, choices=LimitUnitChoice.choices
+    )
     result_amount = models.PositiveIntegerField("处置结果时限")
-    result_unit = models.CharField("处置结果时限单位", max_length=20, choices=LimitUnitChoice.choices)
+    result_unit = models.CharField(
+        "处置结果时限单位", max_length=20, choices=LimitUnitChoice.choices
+    )
     caller_contact_minutes = models.PositiveIntegerField(
-        "联系报警人时限（分钟）", null=True, blank=True, help_text="一级联动单位作为主责单位时，自签收起算"
+        "联系报警人时限（分钟）",
+        null=True,
+        blank=True,
+        help_text="一级联动单位作为主责单位时，自签收起算",
     )
     warning_share = models.FloatField(
         "预警比例", default=0.8, help_text="已用时间达到时限的该比例时显示“即将超时”"

@@ -105,7 +105,6 @@ def do_save_holiday_year(
 def recompute_working_day_deadlines() -> int:
     """Recompute open deadlines counted in working days. Returns how many changed."""
     from liandong.incidents.actions import do_recompute_deadline
-
     from liandong.incidents.models import Deadline, DeadlineState
 
     calendar = load_calendar()
@@ -121,5 +120,3 @@ def recompute_working_day_deadlines() -> int:
             do_recompute_deadline(deadline=deadline, due_at=due.at, provisional=due.provisional)
             changed += 1
     return changed
-
-

@@ -25,7 +25,11 @@ class Unit(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)
     kind = models.CharField("类型", max_length=20, choices=UnitKind.choices)
     tier = models.PositiveSmallIntegerField(
-        "联动级别", choices=Tier.choices, null=True, blank=True, help_text="保障单位和区联动办没有级别"
+        "联动级别",
+        choices=Tier.choices,
+        null=True,
+        blank=True,
+        help_text="保障单位和区联动办没有级别",
     )
     street_code = models.CharField("街道区划代码", max_length=12, blank=True)
     aliases = models.JSONField("别名", default=list, blank=True)

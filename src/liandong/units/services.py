@@ -96,7 +96,11 @@ def load_default_organisation() -> None:
     for row in data["support_units"]:
         Unit.objects.get_or_create(
             code=row["code"],
-            defaults={"name": row["name"], "kind": UnitKind.SUPPORT, "role_note": row.get("role", "")},
+            defaults={
+                "name": row["name"],
+                "kind": UnitKind.SUPPORT,
+                "role_note": row.get("role", ""),
+            },
         )
     catalogue = read_default("catalogue.yaml")
     units = {u.code: u for u in Unit.objects.all()}

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,88 +15,247 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='HolidayYear',
+            name="HolidayYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年份')),
-                ('holidays', models.JSONField(default=list, verbose_name='法定节假日（放假日期）')),
-                ('makeup_workdays', models.JSONField(default=list, verbose_name='调休上班日期')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='依据')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年份")),
+                ("holidays", models.JSONField(default=list, verbose_name="法定节假日（放假日期）")),
+                ("makeup_workdays", models.JSONField(default=list, verbose_name="调休上班日期")),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="依据")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '节假日安排',
-                'verbose_name_plural': '节假日安排',
-                'ordering': ['year'],
+                "verbose_name": "节假日安排",
+                "verbose_name_plural": "节假日安排",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='TimeLimitSetting',
+            name="TimeLimitSetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '一级指令（紧急类）'), (2, '二级指令（非紧急类）')], unique=True, verbose_name='指令级别')),
-                ('sign_amount', models.PositiveIntegerField(verbose_name='签收时限')),
-                ('sign_unit', models.CharField(choices=[('minutes', '分钟'), ('hours', '小时'), ('working_days', '工作日')], max_length=20, verbose_name='签收时限单位')),
-                ('feedback_amount', models.PositiveIntegerField(verbose_name='首次反馈时限')),
-                ('feedback_unit', models.CharField(choices=[('minutes', '分钟'), ('hours', '小时'), ('working_days', '工作日')], max_length=20, verbose_name='首次反馈时限单位')),
-                ('result_amount', models.PositiveIntegerField(verbose_name='处置结果时限')),
-                ('result_unit', models.CharField(choices=[('minutes', '分钟'), ('hours', '小时'), ('working_days', '工作日')], max_length=20, verbose_name='处置结果时限单位')),
-                ('caller_contact_minutes', models.PositiveIntegerField(blank=True, help_text='一级联动单位作为主责单位时，自签收起算', null=True, verbose_name='联系报警人时限（分钟）')),
-                ('warning_share', models.FloatField(default=0.8, help_text='已用时间达到时限的该比例时显示“即将超时”', verbose_name='预警比例')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "一级指令（紧急类）"), (2, "二级指令（非紧急类）")],
+                        unique=True,
+                        verbose_name="指令级别",
+                    ),
+                ),
+                ("sign_amount", models.PositiveIntegerField(verbose_name="签收时限")),
+                (
+                    "sign_unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "分钟"),
+                            ("hours", "小时"),
+                            ("working_days", "工作日"),
+                        ],
+                        max_length=20,
+                        verbose_name="签收时限单位",
+                    ),
+                ),
+                ("feedback_amount", models.PositiveIntegerField(verbose_name="首次反馈时限")),
+                (
+                    "feedback_unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "分钟"),
+                            ("hours", "小时"),
+                            ("working_days", "工作日"),
+                        ],
+                        max_length=20,
+                        verbose_name="首次反馈时限单位",
+                    ),
+                ),
+                ("result_amount", models.PositiveIntegerField(verbose_name="处置结果时限")),
+                (
+                    "result_unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "分钟"),
+                            ("hours", "小时"),
+                            ("working_days", "工作日"),
+                        ],
+                        max_length=20,
+                        verbose_name="处置结果时限单位",
+                    ),
+                ),
+                (
+                    "caller_contact_minutes",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="一级联动单位作为主责单位时，自签收起算",
+                        null=True,
+                        verbose_name="联系报警人时限（分钟）",
+                    ),
+                ),
+                (
+                    "warning_share",
+                    models.FloatField(
+                        default=0.8,
+                        help_text="已用时间达到时限的该比例时显示“即将超时”",
+                        verbose_name="预警比例",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '时限设置',
-                'verbose_name_plural': '时限设置',
-                'ordering': ['level'],
+                "verbose_name": "时限设置",
+                "verbose_name_plural": "时限设置",
+                "ordering": ["level"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalHolidayYear',
+            name="HistoricalHolidayYear",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(db_index=True, verbose_name='年份')),
-                ('holidays', models.JSONField(default=list, verbose_name='法定节假日（放假日期）')),
-                ('makeup_workdays', models.JSONField(default=list, verbose_name='调休上班日期')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='依据')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(db_index=True, verbose_name="年份")),
+                ("holidays", models.JSONField(default=list, verbose_name="法定节假日（放假日期）")),
+                ("makeup_workdays", models.JSONField(default=list, verbose_name="调休上班日期")),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="依据")),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 节假日安排',
-                'verbose_name_plural': 'historical 节假日安排',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 节假日安排",
+                "verbose_name_plural": "historical 节假日安排",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTimeLimitSetting',
+            name="HistoricalTimeLimitSetting",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '一级指令（紧急类）'), (2, '二级指令（非紧急类）')], db_index=True, verbose_name='指令级别')),
-                ('sign_amount', models.PositiveIntegerField(verbose_name='签收时限')),
-                ('sign_unit', models.CharField(choices=[('minutes', '分钟'), ('hours', '小时'), ('working_days', '工作日')], max_length=20, verbose_name='签收时限单位')),
-                ('feedback_amount', models.PositiveIntegerField(verbose_name='首次反馈时限')),
-                ('feedback_unit', models.CharField(choices=[('minutes', '分钟'), ('hours', '小时'), ('working_days', '工作日')], max_length=20, verbose_name='首次反馈时限单位')),
-                ('result_amount', models.PositiveIntegerField(verbose_name='处置结果时限')),
-                ('result_unit', models.CharField(choices=[('minutes', '分钟'), ('hours', '小时'), ('working_days', '工作日')], max_length=20, verbose_name='处置结果时限单位')),
-                ('caller_contact_minutes', models.PositiveIntegerField(blank=True, help_text='一级联动单位作为主责单位时，自签收起算', null=True, verbose_name='联系报警人时限（分钟）')),
-                ('warning_share', models.FloatField(default=0.8, help_text='已用时间达到时限的该比例时显示“即将超时”', verbose_name='预警比例')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "一级指令（紧急类）"), (2, "二级指令（非紧急类）")],
+                        db_index=True,
+                        verbose_name="指令级别",
+                    ),
+                ),
+                ("sign_amount", models.PositiveIntegerField(verbose_name="签收时限")),
+                (
+                    "sign_unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "分钟"),
+                            ("hours", "小时"),
+                            ("working_days", "工作日"),
+                        ],
+                        max_length=20,
+                        verbose_name="签收时限单位",
+                    ),
+                ),
+                ("feedback_amount", models.PositiveIntegerField(verbose_name="首次反馈时限")),
+                (
+                    "feedback_unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "分钟"),
+                            ("hours", "小时"),
+                            ("working_days", "工作日"),
+                        ],
+                        max_length=20,
+                        verbose_name="首次反馈时限单位",
+                    ),
+                ),
+                ("result_amount", models.PositiveIntegerField(verbose_name="处置结果时限")),
+                (
+                    "result_unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "分钟"),
+                            ("hours", "小时"),
+                            ("working_days", "工作日"),
+                        ],
+                        max_length=20,
+                        verbose_name="处置结果时限单位",
+                    ),
+                ),
+                (
+                    "caller_contact_minutes",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="一级联动单位作为主责单位时，自签收起算",
+                        null=True,
+                        verbose_name="联系报警人时限（分钟）",
+                    ),
+                ),
+                (
+                    "warning_share",
+                    models.FloatField(
+                        default=0.8,
+                        help_text="已用时间达到时限的该比例时显示“即将超时”",
+                        verbose_name="预警比例",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 时限设置',
-                'verbose_name_plural': 'historical 时限设置',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 时限设置",
+                "verbose_name_plural": "historical 时限设置",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

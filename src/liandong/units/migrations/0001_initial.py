@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,156 +15,412 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='事项类别')),
-                ('covers', models.TextField(blank=True, verbose_name='涵盖事项')),
-                ('primary_is_street', models.BooleanField(default=False, help_text='主责单位为事发地所在街道', verbose_name='由属地街道主责')),
-                ('street_joins', models.BooleanField(default=False, verbose_name='属地街道协同')),
-                ('escalates_when', models.CharField(blank=True, max_length=200, verbose_name='升级情形')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="事项类别")),
+                ("covers", models.TextField(blank=True, verbose_name="涵盖事项")),
+                (
+                    "primary_is_street",
+                    models.BooleanField(
+                        default=False,
+                        help_text="主责单位为事发地所在街道",
+                        verbose_name="由属地街道主责",
+                    ),
+                ),
+                ("street_joins", models.BooleanField(default=False, verbose_name="属地街道协同")),
+                (
+                    "escalates_when",
+                    models.CharField(blank=True, max_length=200, verbose_name="升级情形"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '职责清单事项',
-                'verbose_name_plural': '职责清单',
-                'ordering': ['position', 'id'],
+                "verbose_name": "职责清单事项",
+                "verbose_name_plural": "职责清单",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('office', '区联动办'), ('department', '部门'), ('street', '街道'), ('support', '保障单位')], max_length=20, verbose_name='类型')),
-                ('tier', models.PositiveSmallIntegerField(blank=True, choices=[(1, '一级联动单位'), (2, '二级联动单位'), (3, '三级联动单位')], help_text='保障单位和区联动办没有级别', null=True, verbose_name='联动级别')),
-                ('street_code', models.CharField(blank=True, max_length=12, verbose_name='街道区划代码')),
-                ('aliases', models.JSONField(blank=True, default=list, verbose_name='别名')),
-                ('role_note', models.CharField(blank=True, max_length=100, verbose_name='保障职责')),
-                ('duty_phone', models.CharField(blank=True, max_length=30, verbose_name='值班电话')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("office", "区联动办"),
+                            ("department", "部门"),
+                            ("street", "街道"),
+                            ("support", "保障单位"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "一级联动单位"), (2, "二级联动单位"), (3, "三级联动单位")],
+                        help_text="保障单位和区联动办没有级别",
+                        null=True,
+                        verbose_name="联动级别",
+                    ),
+                ),
+                (
+                    "street_code",
+                    models.CharField(blank=True, max_length=12, verbose_name="街道区划代码"),
+                ),
+                ("aliases", models.JSONField(blank=True, default=list, verbose_name="别名")),
+                (
+                    "role_note",
+                    models.CharField(blank=True, max_length=100, verbose_name="保障职责"),
+                ),
+                (
+                    "duty_phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="值班电话"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '单位',
-                'verbose_name_plural': '单位',
-                'ordering': ['tier', 'id'],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+                "ordering": ["tier", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCategory',
+            name="HistoricalCategory",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='代码')),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='事项类别')),
-                ('covers', models.TextField(blank=True, verbose_name='涵盖事项')),
-                ('primary_is_street', models.BooleanField(default=False, help_text='主责单位为事发地所在街道', verbose_name='由属地街道主责')),
-                ('street_joins', models.BooleanField(default=False, verbose_name='属地街道协同')),
-                ('escalates_when', models.CharField(blank=True, max_length=200, verbose_name='升级情形')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('primary_unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.unit', verbose_name='主责单位')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="代码")),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="事项类别")),
+                ("covers", models.TextField(blank=True, verbose_name="涵盖事项")),
+                (
+                    "primary_is_street",
+                    models.BooleanField(
+                        default=False,
+                        help_text="主责单位为事发地所在街道",
+                        verbose_name="由属地街道主责",
+                    ),
+                ),
+                ("street_joins", models.BooleanField(default=False, verbose_name="属地街道协同")),
+                (
+                    "escalates_when",
+                    models.CharField(blank=True, max_length=200, verbose_name="升级情形"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "primary_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="units.unit",
+                        verbose_name="主责单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 职责清单事项',
-                'verbose_name_plural': 'historical 职责清单',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 职责清单事项",
+                "verbose_name_plural": "historical 职责清单",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalUnit',
+            name="HistoricalUnit",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='代码')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('office', '区联动办'), ('department', '部门'), ('street', '街道'), ('support', '保障单位')], max_length=20, verbose_name='类型')),
-                ('tier', models.PositiveSmallIntegerField(blank=True, choices=[(1, '一级联动单位'), (2, '二级联动单位'), (3, '三级联动单位')], help_text='保障单位和区联动办没有级别', null=True, verbose_name='联动级别')),
-                ('street_code', models.CharField(blank=True, max_length=12, verbose_name='街道区划代码')),
-                ('aliases', models.JSONField(blank=True, default=list, verbose_name='别名')),
-                ('role_note', models.CharField(blank=True, max_length=100, verbose_name='保障职责')),
-                ('duty_phone', models.CharField(blank=True, max_length=30, verbose_name='值班电话')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="代码")),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("office", "区联动办"),
+                            ("department", "部门"),
+                            ("street", "街道"),
+                            ("support", "保障单位"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "一级联动单位"), (2, "二级联动单位"), (3, "三级联动单位")],
+                        help_text="保障单位和区联动办没有级别",
+                        null=True,
+                        verbose_name="联动级别",
+                    ),
+                ),
+                (
+                    "street_code",
+                    models.CharField(blank=True, max_length=12, verbose_name="街道区划代码"),
+                ),
+                ("aliases", models.JSONField(blank=True, default=list, verbose_name="别名")),
+                (
+                    "role_note",
+                    models.CharField(blank=True, max_length=100, verbose_name="保障职责"),
+                ),
+                (
+                    "duty_phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="值班电话"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 单位',
-                'verbose_name_plural': 'historical 单位',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 单位",
+                "verbose_name_plural": "historical 单位",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='TierChange',
+            name="TierChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_tier', models.PositiveSmallIntegerField(choices=[(1, '一级联动单位'), (2, '二级联动单位'), (3, '三级联动单位')], null=True, verbose_name='原级别')),
-                ('to_tier', models.PositiveSmallIntegerField(choices=[(1, '一级联动单位'), (2, '二级联动单位'), (3, '三级联动单位')], verbose_name='新级别')),
-                ('effective_at', models.DateTimeField(verbose_name='生效时间')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='原因')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tier_changes', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_tier",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "一级联动单位"), (2, "二级联动单位"), (3, "三级联动单位")],
+                        null=True,
+                        verbose_name="原级别",
+                    ),
+                ),
+                (
+                    "to_tier",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "一级联动单位"), (2, "二级联动单位"), (3, "三级联动单位")],
+                        verbose_name="新级别",
+                    ),
+                ),
+                ("effective_at", models.DateTimeField(verbose_name="生效时间")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="原因")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tier_changes",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '级别调整记录',
-                'verbose_name_plural': '级别调整记录',
-                'ordering': ['unit', 'effective_at', 'id'],
+                "verbose_name": "级别调整记录",
+                "verbose_name_plural": "级别调整记录",
+                "ordering": ["unit", "effective_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCategory_cooperating_units',
+            name="HistoricalCategory_cooperating_units",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('category', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.category')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='units.historicalcategory')),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.unit')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="units.category",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="units.historicalcategory",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalCategory_cooperating_units',
+                "verbose_name": "HistoricalCategory_cooperating_units",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCategory_alternatives',
+            name="HistoricalCategory_alternatives",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('category', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.category')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='units.historicalcategory')),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.unit')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="units.category",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="units.historicalcategory",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalCategory_alternatives',
+                "verbose_name": "HistoricalCategory_alternatives",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='category',
-            name='alternatives',
-            field=models.ManyToManyField(blank=True, related_name='alternative_categories', to='units.unit', verbose_name='可选主责单位'),
+            model_name="category",
+            name="alternatives",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="alternative_categories",
+                to="units.unit",
+                verbose_name="可选主责单位",
+            ),
         ),
         migrations.AddField(
-            model_name='category',
-            name='cooperating_units',
-            field=models.ManyToManyField(blank=True, related_name='cooperating_categories', to='units.unit', verbose_name='协同单位'),
+            model_name="category",
+            name="cooperating_units",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="cooperating_categories",
+                to="units.unit",
+                verbose_name="协同单位",
+            ),
         ),
         migrations.AddField(
-            model_name='category',
-            name='primary_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='primary_categories', to='units.unit', verbose_name='主责单位'),
+            model_name="category",
+            name="primary_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="primary_categories",
+                to="units.unit",
+                verbose_name="主责单位",
+            ),
         ),
     ]

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--level", type=int, choices=[1, 2], required=True)
         parser.add_argument(
-            "--dispatched-at", required=True, help="RFC 3339 time with offset, e.g. 2026-11-30T09:15:00+08:00"
+            "--dispatched-at",
+            required=True,
+            help="RFC 3339 time with offset, e.g. 2026-11-30T09:15:00+08:00",
         )
         parser.add_argument("--tier", type=int, choices=[1, 2, 3], default=1)
         parser.add_argument("--role", choices=["primary", "cooperating"], default="primary")
@@ -26,7 +28,10 @@ class Command(BaseCommand):
         if dispatched_at.tzinfo is None:
             raise CommandError("--dispatched-at: the time must carry its offset, e.g. +08:00")
         plan = plan_for(
-            level=options["level"], dispatched_at=dispatched_at, tier=options["tier"], role=options["role"]
+            level=options["level"],
+            dispatched_at=dispatched_at,
+            tier=options["tier"],
+            role=options["role"],
         )
         self.stdout.write(
             json.dumps(

@@ -7,7 +7,9 @@ from liandong.units.services import load_default_organisation
 
 
 class Command(BaseCommand):
-    help = "Load the default units, catalogue, holiday calendar and time limits (keeps edited rows)."
+    help = (
+        "Load the default units, catalogue, holiday calendar and time limits (keeps edited rows)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         load_default_organisation()
