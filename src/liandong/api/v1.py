@@ -9,6 +9,7 @@ from typing import Any
 from django.http import FileResponse, HttpRequest
 from ninja import File, NinjaAPI, Router, Status
 from ninja.files import UploadedFile
+from ninja.renderers import JSONRenderer
 
 from liandong.accounts.models import User
 from liandong.api import errors, schemas
@@ -21,7 +22,14 @@ from liandong.sla.services import do_save_holiday_year
 from liandong.units.models import Category, TierChange, Unit
 from liandong.units.services import do_change_unit_tier
 
+class ChineseJSONRenderer(JSONRenderer):
+    """Chinese text stays readable in the JSON (UTF-8), not \\u-escaped."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="联动 — 于洪区110非警务警情联动处置平台 API",
     version="1",
     urls_namespace="api-v1",
