@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from liandong.sla.services import plan_for
 
@@ -27,6 +28,11 @@ class Command(BaseCommand):
             raise CommandError(f"--dispatched-at: not a time: {options['dispatched_at']}") from exc
         if dispatched_at.tzinfo is None:
             raise CommandError("--dispatched-at: the time must carry its offset, e.g. +08:00")
+        if "sla_holidayyear" not in connection.introspection.table_names():
+            raise CommandError(
+                "this installation has no database yet: run `liandong migrate` and "
+                "`liandong load_defaults` first (or `liandong demo`)"
+            )
         plan = plan_for(
             level=options["level"],
             dispatched_at=dispatched_at,
