@@ -117,9 +117,7 @@ class World:
 def build_world() -> World:
     dispatcher = office_user()
     incident = dispatched(primary=A, cooperating=(B,), by=dispatcher)
-    other = dispatched(
-        primary=C, cooperating=(), incident_class="source_diversion", by=dispatcher
-    )
+    other = dispatched(primary=C, cooperating=(), incident_class="source_diversion", by=dispatcher)
     a_inst = instruction_of(incident, A)
     b_inst = instruction_of(incident, B)
     c_inst = instruction_of(other, C)
@@ -194,7 +192,9 @@ def fingerprint() -> dict[str, Any]:
                 HolidayYear,
             )
         },
-        "incidents": sorted(Incident.objects.values_list("pk", "status", "closed_at", "withdrawn_at")),
+        "incidents": sorted(
+            Incident.objects.values_list("pk", "status", "closed_at", "withdrawn_at")
+        ),
         "instructions": sorted(Instruction.objects.values_list("pk", "state", "unit_id")),
         "deadlines": sorted(Deadline.objects.values_list("pk", "state", "due_at")),
         "requests": [
@@ -209,7 +209,8 @@ def fingerprint() -> dict[str, Any]:
 # --- one case per operation --------------------------------------------------------------------
 
 READ = "read"  # anyone who may see the thing
-OFFICE_READ = "office_read"  # a read that only the office needs (the triage proposal)
+OFFICE_READ = "office_read"  # a read for the office's work (triage proposal): not for units,
+# but district leadership and administrators read everything
 UNIT = "unit"  # the unit that holds the instruction (duty officer or leader)
 LEADER = "leader"  # the leader of the unit that holds the instruction
 OFFICE = "office"  # dispatchers and supervisors
@@ -395,11 +396,14 @@ def path_params(path: str) -> set[str]:
     return set(re.findall(r"{(\w+)}", path))
 
 
-def keys(*, kinds: tuple[str, ...] | None = None, params: frozenset[str] | None = None) -> list[Any]:
+def keys(
+    *, kinds: tuple[str, ...] | None = None, params: frozenset[str] | None = None
+) -> list[Any]:
     return [
         pytest.param(key, id=f"{key[0]} {key[1]}")
         for key, case in ENDPOINTS.items()
-        if (kinds is None or case.kind in kinds) and (params is None or path_params(key[1]) & params)
+        if (kinds is None or case.kind in kinds)
+        and (params is None or path_params(key[1]) & params)
     ]
 
 
@@ -785,3 +789,63 @@ def test_given_a_leadership_user_when_it_reads_an_incident_then_it_sees_every_un
     )
 
     assert {i["id"] for i in body["instructions"]} == {world.a_inst.pk, world.b_inst.pk}
+
+
+# --- ids named in a body --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def working_instruction(world: World) -> tuple[User, Instruction]:
+    """A fresh primary instruction of A, signed and with the caller contacted: ready for a result."""
+    officer = unit_user(A)
+    incident = dispatched(primary=A, cooperating=(), incident_class="source_diversion")
+    instruction = instruction_of(incident, A)
+    actions.do_sign_instruction(actor=officer, instruction=instruction)
+    actions.do_record_caller_contact(actor=officer, instruction=instruction, reached=True)
+    return officer, instruction
+
+
+def test_given_a_photo_of_another_unit_when_a_unit_attaches_it_to_its_result_then_422_and_nothing_changes(
+    world, working_instruction
+):
+    officer, instruction = working_instruction
+    before = fingerprint()
+
+    response = session(officer).post(
+        f"{PREFIX}/instructions/{instruction.pk}/result",
+        json.dumps(
+            {"outcome": "resolved", "text": "已修复", "attachment_ids": [world.c_attachment.pk]}
+        ),
+        content_type="application/json",
+    )
+
+    assert_refused(response, 422)
+    assert fingerprint() == before
+    world.c_attachment.refresh_from_db()
+    assert world.c_attachment.instruction_id == world.c_inst.pk
+
+
+def test_given_a_photo_of_another_unit_when_a_unit_names_it_as_its_extension_document_then_422_and_nothing_changes(
+    world, working_instruction
+):
+    officer, instruction = working_instruction
+    before = fingerprint()
+
+    response = session(officer).post(
+        f"{PREFIX}/instructions/{instruction.pk}/extension-requests",
+        json.dumps(
+            {
+                "progress": "进行中",
+                "reason": "需要时间",
+                "proposed_due_at": FAR_FUTURE,
+                "document_id": world.c_attachment.pk,
+            }
+        ),
+        content_type="application/json",
+    )
+
+    assert_refused(response, 422)
+    assert fingerprint() == before
+    world.c_attachment.refresh_from_db()
+    assert world.c_attachment.instruction_id == world.c_inst.pk
+    assert world.c_attachment.purpose == ""

@@ -9,13 +9,16 @@ Event rows of the incident, and on a snapshot of every row a transition could to
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from liandong import clock
+from liandong.accounts.models import User
+from liandong.incidents import actions
 from liandong.incidents.models import (
     CallBack,
     CallerContact,
@@ -29,7 +32,15 @@ from liandong.incidents.models import (
     ReturnRequest,
     Urge,
 )
-from tests.factories import Api, dispatched, instruction_of, new_incident, office_user, unit_user
+from tests.factories import (
+    Api,
+    dispatched,
+    instruction_of,
+    new_incident,
+    office_user,
+    unit,
+    unit_user,
+)
 
 PRIMARY = "housing"  # primary unit of the default "heating-leak" dispatch
 COOPERATING = "urban-constr"  # its cooperating unit
@@ -89,6 +100,7 @@ REQUEST_LABELS = {
 }
 
 INSTRUCTION_STATES = list(INSTRUCTION_LABELS)
+REFUSED_OR_APPROVED = {"insist": "refused", "reassign": "approved"}
 INCIDENT_STATES = list(INCIDENT_LABELS)
 
 DISPATCH_BODY = {
@@ -103,21 +115,47 @@ DISPATCH_BODY = {
 # --- helpers -------------------------------------------------------------------------------------
 
 
+_CLIENTS: dict[int, Client] = {}
+
+
 class Case:
-    """One incident and the people who act on it, driven through the API."""
+    """One incident and the people who act on it.
+
+    Starting states are built by calling the real actions (liandong.incidents.actions); the step
+    under test is always an HTTP call through an `Api` client (created lazily: each client costs a
+    middleware set-up).
+    """
 
     def __init__(self, incident: Incident) -> None:
         self.incident = incident
-        self.office = Api(office_user())
-        self._units: dict[tuple[str, str], Api] = {}
+        self._users: dict[tuple[str, str], User] = {}
+        self._apis: dict[tuple[str, str], Api] = {}
         first = incident.instructions.filter(unit__code=PRIMARY).order_by("id").first()
         self.instruction_id: int | None = first.pk if first else None
 
     # people
+    def user(self, code: str = PRIMARY, role: str = "duty_officer") -> User:
+        if (code, role) not in self._users:
+            self._users[(code, role)] = (
+                office_user() if code == "office" else unit_user(code, role=role)
+            )
+        return self._users[(code, role)]
+
     def unit(self, code: str = PRIMARY, role: str = "duty_officer") -> Api:
-        if (code, role) not in self._units:
-            self._units[(code, role)] = Api(unit_user(code, role=role))
-        return self._units[(code, role)]
+        if (code, role) not in self._apis:
+            # A Client sets up the whole middleware stack on its first request (tens of ms);
+            # reuse one per seat across tests and log the seat's new user in.
+            client = _CLIENTS.setdefault(len(self._apis), Client())
+            self._apis[(code, role)] = Api(self.user(code, role), client=client)
+        return self._apis[(code, role)]
+
+    @property
+    def office(self) -> Api:
+        return self.unit("office", "dispatcher")
+
+    @property
+    def dispatcher(self) -> User:
+        return self.user("office", "dispatcher")
 
     @property
     def leader(self) -> Api:
@@ -130,8 +168,11 @@ class Case:
     def inc(self, action: str) -> str:
         return f"/incidents/{self.incident.incident_id}/{action}"
 
+    def instruction(self, instruction_id: int | None = None) -> Instruction:
+        return Instruction.objects.get(pk=instruction_id or self.instruction_id)
+
     def state(self, instruction_id: int | None = None) -> str:
-        return Instruction.objects.get(pk=instruction_id or self.instruction_id).state
+        return self.instruction(instruction_id).state
 
     def status(self) -> str:
         return Incident.objects.get(pk=self.incident.pk).status
@@ -140,6 +181,7 @@ class Case:
         return Event.objects.filter(incident_id=self.incident.pk).count()
 
     def result_due(self, instruction_id: int | None = None) -> datetime:
+        """The current result deadline, as the API shows it."""
         body = self.office.get(f"/instructions/{instruction_id or self.instruction_id}").json()
         result = next(d for d in body["deadlines"] if d["kind"] == "result")
         return datetime.fromisoformat(result["due_at"])
@@ -151,43 +193,83 @@ class Case:
             "proposed_due_at": (self.result_due() + later_by).isoformat(),
         }
 
-    # steps that must succeed (building a starting state)
-    def ok(self, api: Api, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = api.post(path, body)
-        assert response.status_code in (200, 201), (path, response.status_code, response.json())
-        return response.json()
-
+    # given-steps: the real actions
     def sign(self, code: str = PRIMARY, instruction_id: int | None = None) -> None:
-        self.ok(self.unit(code), self.inst("sign", instruction_id))
+        actions.do_sign_instruction(
+            actor=self.user(code), instruction=self.instruction(instruction_id)
+        )
 
-    def contact(self) -> None:
-        self.ok(self.unit(), self.inst("caller-contacts"), {"reached": True, "note": "已电话联系"})
+    def contact(self, code: str = PRIMARY, instruction_id: int | None = None) -> None:
+        actions.do_record_caller_contact(
+            actor=self.user(code), instruction=self.instruction(instruction_id), reached=True
+        )
 
     def feedback(self, code: str = PRIMARY, instruction_id: int | None = None) -> None:
-        self.ok(self.unit(code), self.inst("feedback", instruction_id), {"text": "已到达现场"})
+        actions.do_give_feedback(
+            actor=self.user(code), instruction=self.instruction(instruction_id), text="已到达现场"
+        )
 
     def report(self, code: str = PRIMARY, instruction_id: int | None = None) -> None:
-        body = {"outcome": "resolved", "text": "已更换阀门，漏水停止"}
-        self.ok(self.unit(code), self.inst("result", instruction_id), body)
+        actions.do_report_result(
+            actor=self.user(code),
+            instruction=self.instruction(instruction_id),
+            outcome="resolved",
+            text="已更换阀门，漏水停止",
+        )
 
     def accept(self, instruction_id: int | None = None) -> None:
-        self.ok(self.office, self.inst("accept-result", instruction_id))
+        actions.do_accept_result(
+            actor=self.dispatcher, instruction=self.instruction(instruction_id)
+        )
 
     def request_return(self) -> int:
-        return self.ok(self.unit(), self.inst("return"), {"reason": "非本单位职责"})["id"]
+        return actions.do_request_return(
+            actor=self.user(), instruction=self.instruction(), reason="非本单位职责"
+        ).pk
 
     def request_join(self) -> int:
-        body = {"units": [OTHER], "reason": "需应急局协助"}
-        return self.ok(self.unit(), self.inst("join-requests"), body)["id"]
+        return actions.do_request_join(
+            actor=self.user(), instruction=self.instruction(), units=[unit(OTHER)], reason="需协助"
+        ).pk
 
     def request_extension(self) -> int:
-        return self.ok(self.unit(), self.inst("extension-requests"), self.extension_body())["id"]
+        result = Deadline.objects.get(instruction_id=self.instruction_id, kind="result")
+        return actions.do_request_extension(
+            actor=self.user(),
+            instruction=self.instruction(),
+            progress="管线已关阀，等待配件",
+            reason="配件需从厂家调货",
+            proposed_due_at=result.due_at + timedelta(days=2),
+        ).pk
+
+    def leader_decides(self, request_id: int, approve: bool) -> None:
+        actions.do_leader_decide_extension(
+            actor=self.user(PRIMARY, "unit_leader"),
+            request=ExtensionRequest.objects.get(pk=request_id),
+            approve=approve,
+            note="" if approve else "理由不充分",
+        )
+
+    def office_decides(self, request_id: int, grant: bool) -> None:
+        actions.do_decide_extension(
+            actor=self.dispatcher,
+            request=ExtensionRequest.objects.get(pk=request_id),
+            grant=grant,
+            note="" if grant else "应在时限内完成",
+        )
 
     def reassign(self) -> None:
-        self.ok(self.office, self.inst("reassign"), {"unit": OTHER, "reason": "职责调整"})
+        actions.do_reassign_instruction(
+            actor=self.dispatcher,
+            instruction=self.instruction(),
+            unit=unit(OTHER),
+            reason="职责调整",
+        )
 
     def withdraw(self) -> None:
-        self.ok(self.office, self.inc("withdraw"), {"reason": "报警人已自行解决"})
+        actions.do_withdraw_incident(
+            actor=self.dispatcher, incident=self.incident, reason="报警人已自行解决", by_city=False
+        )
 
     def finish_cooperating(self) -> None:
         coop = instruction_of(self.incident, COOPERATING).pk
@@ -226,7 +308,7 @@ def instruction_in(state: str) -> Case:
 
 
 def incident_in(state: str) -> Case:
-    """An incident in `state`, reached through the API."""
+    """An incident in `state`, reached through the real actions."""
     if state == "new":
         case = Case(new_incident())
     elif state == "dispatched":
@@ -234,13 +316,19 @@ def incident_in(state: str) -> Case:
     elif state == "closed":
         case = Case(dispatched(cooperating=()))
         case.finish_primary()
-        case.ok(case.office, case.inc("close"), {"outcome": "已处置完毕"})
+        actions.do_close_incident(
+            actor=case.dispatcher, incident=case.incident, outcome="已处置完毕"
+        )
     elif state == "returned":
         case = Case(new_incident())
-        case.ok(case.office, case.inc("return-to-city"), {"reason": "非本区管辖"})
+        actions.do_return_to_city(
+            actor=case.dispatcher, incident=case.incident, reason="非本区管辖"
+        )
     elif state == "merged":
         case = Case(new_incident())
-        case.ok(case.office, case.inc("merge"), {"into": new_incident().incident_id})
+        actions.do_merge_incident(
+            actor=case.dispatcher, incident=case.incident, into=new_incident()
+        )
     elif state == "withdrawn":
         case = Case(dispatched())
         case.withdraw()
@@ -248,6 +336,10 @@ def incident_in(state: str) -> Case:
         raise AssertionError(state)
     assert case.status() == state
     return case
+
+
+def instruction_of_any(case: Case, code: str) -> int:
+    return Instruction.objects.filter(incident=case.incident, unit__code=code).latest("id").pk
 
 
 def snapshot() -> dict[str, Any]:
@@ -258,8 +350,16 @@ def snapshot() -> dict[str, Any]:
 
     return {
         "incidents": rows(
-            Incident, "status", "repeat_calls", "merged_into", "closed_at", "withdrawn_at",
-            "satisfaction", "incident_class", "outcome", "return_reason",
+            Incident,
+            "status",
+            "repeat_calls",
+            "merged_into",
+            "closed_at",
+            "withdrawn_at",
+            "satisfaction",
+            "incident_class",
+            "outcome",
+            "return_reason",
         ),
         "instructions": rows(Instruction, "unit__code", "state", "previous_state", "finished_at"),
         "deadlines": rows(Deadline, "kind", "state", "due_at", "completed_at", "extended_at"),
@@ -276,7 +376,9 @@ def snapshot() -> dict[str, Any]:
     }
 
 
-def assert_conflict(response: Any, *, code: str = "illegal_transition", says: tuple[str, ...] = ()):
+def assert_conflict(
+    response: Any, *, code: str = "illegal_transition", says: tuple[str, ...] = ()
+) -> None:
     assert response.status_code == 409, response.content.decode()
     body = response.json()
     assert set(body) == {"error"}
@@ -379,6 +481,13 @@ INSTRUCTION_ACTIONS = {
     ),
 }
 
+# A request that an action files waits for: the office (return, join) or first the unit's leader.
+NEW_REQUEST_STATE = {
+    "return": "pending_office",
+    "join-requests": "pending_office",
+    "extension-requests": "pending_leader",
+}
+
 INSTRUCTION_ALLOWED = [
     pytest.param(action, state, id=f"{action}-from-{state}")
     for action, spec in INSTRUCTION_ACTIONS.items()
@@ -414,9 +523,9 @@ def test_given_an_instruction_in_the_right_state_when_the_action_is_posted_then_
         assert body["state"] == "pending_sign"
         assert body["unit"]["code"] == OTHER
         assert body["reassigned_from"] == case.instruction_id
-    elif spec.path in ("return", "join-requests", "extension-requests"):
+    elif spec.path in NEW_REQUEST_STATE:
         assert body["instruction"] == case.instruction_id
-        assert body["state"] in ("pending_office", "pending_leader")
+        assert body["state"] == NEW_REQUEST_STATE[spec.path]
     else:
         assert body["state"] == expected
 
@@ -464,7 +573,9 @@ def test_given_a_caller_contact_that_was_not_reached_when_the_primary_reports_th
     db,
 ) -> None:
     case = instruction_in("signed")
-    case.ok(case.unit(), case.inst("caller-contacts"), {"reached": False, "note": "无人接听"})
+    actions.do_record_caller_contact(
+        actor=case.user(), instruction=case.instruction(), reached=False, note="无人接听"
+    )
 
     response = case.unit().post(case.inst("result"), {"outcome": "resolved", "text": "已处置"})
 
@@ -504,9 +615,13 @@ def test_given_a_cooperating_unit_when_it_reports_without_a_caller_contact_then_
     assert response.json()["state"] == "result_reported"
 
 
-def test_given_a_result_sent_back_when_the_unit_reports_again_then_it_is_result_reported(db) -> None:
+def test_given_a_result_sent_back_when_the_unit_reports_again_then_it_is_result_reported(
+    db,
+) -> None:
     case = instruction_in("result_reported")
-    case.ok(case.office, case.inst("send-back-result"), {"reason": "现场仍有渗水"})
+    actions.do_send_back_result(
+        actor=case.dispatcher, instruction=case.instruction(), reason="现场仍有渗水"
+    )
     assert case.state() == "in_progress"
 
     response = case.unit().post(case.inst("result"), {"outcome": "resolved", "text": "已复查"})
@@ -571,10 +686,6 @@ def test_given_a_finished_instruction_when_the_incident_is_withdrawn_then_it_kee
     assert case.state(instruction_of_any(case, COOPERATING)) == "cancelled"
 
 
-def instruction_of_any(case: Case, code: str) -> int:
-    return Instruction.objects.filter(incident=case.incident, unit__code=code).latest("id").pk
-
-
 # --- return requests: insist / reassign decisions -------------------------------------------------
 
 
@@ -632,23 +743,35 @@ def test_given_a_return_request_when_the_office_reassigns_the_instruction_direct
     assert ReturnRequest.objects.get(pk=request_id).state == "approved"
 
 
-@pytest.mark.parametrize("first", ["insist", "reassign"])
-@pytest.mark.parametrize("second", ["insist", "reassign"])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param(first, second, id=f"{first}-then-{second}")
+        for first in ("insist", "reassign")
+        for second in ("insist", "reassign")
+    ],
+)
 def test_given_a_decided_return_request_when_the_office_decides_again_then_409_and_nothing_changes(
     db, first: str, second: str
 ) -> None:
     case = instruction_in("signed")
     request_id = case.request_return()
-    decision = {"insist": {"decision": "insist", "note": "属本单位职责"}}
-    decision["reassign"] = {"decision": "reassign", "unit": OTHER, "note": "改由应急局处置"}
-    case.ok(case.office, f"/return-requests/{request_id}/decision", decision[first])
+    if first == "insist":
+        actions.do_insist_on_instruction(
+            actor=case.dispatcher,
+            request=ReturnRequest.objects.get(pk=request_id),
+            note="属本单位职责",
+        )
+    else:
+        case.reassign()
+    assert ReturnRequest.objects.get(pk=request_id).state == REFUSED_OR_APPROVED[first]
     state_after_first = case.state()
     events_before = case.events()
     before = snapshot()
 
-    second_body = dict(decision[second])
+    second_body = {"decision": second, "note": "再次审核"}
     if second == "reassign":
-        second_body["unit"] = "fire" if first == "reassign" else OTHER
+        second_body["unit"] = "fire"
     response = case.office.post(f"/return-requests/{request_id}/decision", second_body)
 
     assert_conflict(response)
@@ -668,7 +791,11 @@ def test_given_a_return_request_cancelled_by_withdrawal_when_the_office_decides_
     events_before = case.events()
     before = snapshot()
 
-    body = {"decision": decision, "note": "处理", **({"unit": OTHER} if decision == "reassign" else {})}
+    body = {
+        "decision": decision,
+        "note": "处理",
+        **({"unit": OTHER} if decision == "reassign" else {}),
+    }
     response = case.office.post(f"/return-requests/{request_id}/decision", body)
 
     assert_conflict(response)
@@ -706,14 +833,29 @@ def test_given_a_join_request_when_the_office_refuses_with_a_reason_then_it_is_r
     assert not Instruction.objects.filter(incident=case.incident, unit__code=OTHER).exists()
 
 
-@pytest.mark.parametrize("first", [True, False])
-@pytest.mark.parametrize("second", [True, False])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param(
+            first,
+            second,
+            id=f"{'approve' if first else 'refuse'}-then-{'approve' if second else 'refuse'}",
+        )
+        for first in (True, False)
+        for second in (True, False)
+    ],
+)
 def test_given_a_decided_join_request_when_the_office_decides_again_then_409_and_nothing_changes(
     db, first: bool, second: bool
 ) -> None:
     case = instruction_in("signed")
     request_id = case.request_join()
-    case.ok(case.office, f"/join-requests/{request_id}/decision", {"approve": first, "note": "意见"})
+    actions.do_decide_join_request(
+        actor=case.dispatcher,
+        request=JoinRequest.objects.get(pk=request_id),
+        approve=first,
+        note="意见",
+    )
     events_before = case.events()
     before = snapshot()
 
@@ -844,7 +986,7 @@ def test_given_a_leader_approved_extension_when_the_office_grants_then_the_resul
     case = instruction_in("signed")
     request_id = case.request_extension()
     proposed = ExtensionRequest.objects.get(pk=request_id).proposed_due_at
-    assert leader_decision(case, request_id, True).status_code == 200
+    case.leader_decides(request_id, True)
     if state in ("in_progress", "result_reported"):
         case.feedback()
     if state == "result_reported":
@@ -864,7 +1006,7 @@ def test_given_a_leader_approved_extension_when_the_office_refuses_then_it_is_re
     case = instruction_in("signed")
     request_id = case.request_extension()
     due = case.result_due()
-    assert leader_decision(case, request_id, True).status_code == 200
+    case.leader_decides(request_id, True)
 
     response = office_decision(case, request_id, False)
 
@@ -883,8 +1025,18 @@ EXTENSION_REFUSALS = [
     ("office-after-leader-reject", [("leader", False)], ("office", True), "rejected_by_leader"),
     ("office-twice-grant", [("leader", True), ("office", True)], ("office", True), "approved"),
     ("office-twice-refuse", [("leader", True), ("office", False)], ("office", False), "refused"),
-    ("office-refuse-after-grant", [("leader", True), ("office", True)], ("office", False), "approved"),
-    ("office-grant-after-refuse", [("leader", True), ("office", False)], ("office", True), "refused"),
+    (
+        "office-refuse-after-grant",
+        [("leader", True), ("office", True)],
+        ("office", False),
+        "approved",
+    ),
+    (
+        "office-grant-after-refuse",
+        [("leader", True), ("office", False)],
+        ("office", True),
+        "refused",
+    ),
     ("leader-after-office", [("leader", True), ("office", True)], ("leader", True), "approved"),
 ]
 
@@ -899,8 +1051,10 @@ def test_given_an_extension_request_when_a_decision_comes_in_the_wrong_state_the
     case = instruction_in("signed")
     request_id = case.request_extension()
     for who, yes in steps:
-        decide = leader_decision if who == "leader" else office_decision
-        assert decide(case, request_id, yes).status_code == 200
+        if who == "leader":
+            case.leader_decides(request_id, yes)
+        else:
+            case.office_decides(request_id, yes)
     events_before = case.events()
     before = snapshot()
 
@@ -920,7 +1074,7 @@ def test_given_the_instruction_was_returned_when_the_office_decides_its_extensio
 ) -> None:
     case = instruction_in("signed")
     request_id = case.request_extension()
-    assert leader_decision(case, request_id, True).status_code == 200
+    case.leader_decides(request_id, True)
     case.request_return()
     events_before = case.events()
     before = snapshot()
@@ -929,7 +1083,11 @@ def test_given_the_instruction_was_returned_when_the_office_decides_its_extensio
 
     assert_conflict(
         response,
-        says=("指令", INSTRUCTION_LABELS["return_requested"], INSTRUCTION_ACTION_LABELS["decide_extension"]),
+        says=(
+            "指令",
+            INSTRUCTION_LABELS["return_requested"],
+            INSTRUCTION_ACTION_LABELS["decide_extension"],
+        ),
     )
     assert ExtensionRequest.objects.get(pk=request_id).state == "pending_office"
     assert case.state() == "return_requested"
@@ -945,7 +1103,7 @@ def test_given_the_instruction_finished_when_its_extension_is_decided_then_409_a
     case = instruction_in("signed")
     request_id = case.request_extension()
     if who == "office":
-        assert leader_decision(case, request_id, True).status_code == 200
+        case.leader_decides(request_id, True)
     if finish == "done":
         case.contact()
         case.report()
@@ -981,7 +1139,6 @@ class IncidentAction:
     status: int
     allowed: dict[str, str]  # starting status -> status after
     prepare: Callable[[Case], Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _finish_all(case: Case) -> None:
@@ -990,19 +1147,27 @@ def _finish_all(case: Case) -> None:
 
 
 INCIDENT_ACTIONS = {
-    "dispatch": IncidentAction("dispatch", lambda c: dict(DISPATCH_BODY), 200, {"new": "dispatched"}),
+    "dispatch": IncidentAction(
+        "dispatch", lambda c: dict(DISPATCH_BODY), 200, {"new": "dispatched"}
+    ),
     "return_to_city": IncidentAction(
         "return-to-city", lambda c: {"reason": "非本区管辖"}, 200, {"new": "returned"}
     ),
     "merge": IncidentAction("merge", _merge_body, 200, {"new": "merged"}),
     "add_units": IncidentAction(
-        "units", lambda c: {"units": [OTHER], "reason": "需应急局协助"}, 200, {"dispatched": "dispatched"}
+        "units",
+        lambda c: {"units": [OTHER], "reason": "需应急局协助"},
+        200,
+        {"dispatched": "dispatched"},
     ),
     "close": IncidentAction(
         "close", lambda c: {"outcome": "已处置完毕"}, 200, {"dispatched": "closed"}, _finish_all
     ),
     "call_back": IncidentAction(
-        "callbacks", lambda c: {"satisfaction": "satisfied", "note": "很满意"}, 201, {"closed": "closed"}
+        "callbacks",
+        lambda c: {"satisfaction": "satisfied", "note": "很满意"},
+        201,
+        {"closed": "closed"},
     ),
     "withdraw": IncidentAction(
         "withdraw",
@@ -1090,11 +1255,7 @@ def test_given_a_reassigned_instruction_when_its_successor_is_done_then_the_inci
     successor = instruction_of(case.incident, OTHER).pk
     case.sign(OTHER, successor)
     case.feedback(OTHER, successor)
-    case.ok(
-        case.unit(OTHER),
-        case.inst("caller-contacts", successor),
-        {"reached": True},
-    )
+    case.contact(OTHER, successor)
     case.report(OTHER, successor)
     case.accept(successor)
 

@@ -190,22 +190,14 @@ SPECS: dict[
 }
 
 
-def _pairs() -> list[object]:
-    params = []
-    for machine_key, (_, _, states, actions, _) in SPECS.items():
-        for state, action in product(states, actions):
-            params.append(
-                pytest.param(machine_key, state, action, id=f"{machine_key}-{state}-{action}")
-            )
-    return params
-
-
-def _allowed_pairs() -> list[object]:
-    return [p for p in _pairs() if (p.values[1], p.values[2]) in SPECS[p.values[0]][4]]  # type: ignore[attr-defined]
-
-
-def _refused_pairs() -> list[object]:
-    return [p for p in _pairs() if (p.values[1], p.values[2]) not in SPECS[p.values[0]][4]]  # type: ignore[attr-defined]
+def _pairs(*, allowed: bool) -> list[object]:
+    """Every (machine, state, action) of states x actions, allowed or refused by the spec."""
+    return [
+        pytest.param(key, state, action, id=f"{key}-{state}-{action}")
+        for key, (_, _, states, actions, table) in SPECS.items()
+        for state, action in product(states, actions)
+        if ((state, action) in table) == allowed
+    ]
 
 
 # --- the tables are complete and consistent with the spec --------------------------------------
@@ -261,7 +253,7 @@ def test_given_a_finished_incident_when_asking_allowed_actions_then_there_are_no
 # --- every (state, action) pair -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("machine_key", "state", "action"), _allowed_pairs())
+@pytest.mark.parametrize(("machine_key", "state", "action"), _pairs(allowed=True))
 def test_given_an_allowed_pair_when_asking_next_state_then_the_specified_target_is_returned(
     machine_key: str, state: str, action: str
 ) -> None:
@@ -270,7 +262,7 @@ def test_given_an_allowed_pair_when_asking_next_state_then_the_specified_target_
     assert machine.next_state(state, action) == table[(state, action)]
 
 
-@pytest.mark.parametrize(("machine_key", "state", "action"), _refused_pairs())
+@pytest.mark.parametrize(("machine_key", "state", "action"), _pairs(allowed=False))
 def test_given_a_refused_pair_when_asking_next_state_then_illegal_transition_names_state_and_action(
     machine_key: str, state: str, action: str
 ) -> None:

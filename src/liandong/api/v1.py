@@ -287,7 +287,9 @@ def get_timeline(request: HttpRequest, incident_id: str) -> list[dict[str, Any]]
 )
 def get_proposal(request: HttpRequest, incident_id: str, category: str) -> dict[str, Any]:
     user = _user(request)
-    incident = access.access_incident_for_office_action(user, incident_id)
+    incident = access.access_incident(user, incident_id)
+    if user.role not in access.READ_EVERYTHING:
+        raise Forbidden("派发建议只供区联动办研判使用")
     return selectors.triage_proposal(incident, _category(category))
 
 

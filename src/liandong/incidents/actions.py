@@ -1428,4 +1428,12 @@ def do_upload_attachment(
     )
     attachment.file.save(f"{attachment.sha256[:16]}", ContentFile(data), save=False)
     attachment.save()
+    _event(
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="attachment_uploaded",
+        summary=f"{instruction.unit.name}上传附件：{attachment.original_name}",
+        actor=actor,
+        data={"attachment": attachment.pk, "size": attachment.size, "sha256": attachment.sha256},
+    )
     return attachment
