@@ -23,7 +23,7 @@ def admin_client(db) -> Client:
 
 def test_every_admin_list_and_add_page_opens(admin_client):
     dispatched()
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         meta = model._meta
         listing = admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
         assert listing.status_code == 200, meta.label
@@ -49,12 +49,21 @@ def test_changing_a_tier_in_the_admin_writes_the_tier_history(admin_client):
     unit = Unit.objects.get(code="housing")
     url = reverse("admin:units_unit_change", args=[unit.pk])
     form = {
-        "code": unit.code, "name": unit.name, "kind": unit.kind, "tier": "1",
-        "street_code": "", "aliases": "[]", "role_note": "", "duty_phone": "024-12345678",
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "tier": "1",
+        "street_code": "",
+        "aliases": "[]",
+        "role_note": "",
+        "duty_phone": "024-12345678",
         "active": "on",
-        "tier_changes-TOTAL_FORMS": "1", "tier_changes-INITIAL_FORMS": "1",
-        "tier_changes-MIN_NUM_FORMS": "0", "tier_changes-MAX_NUM_FORMS": "1000",
-        "tier_changes-0-id": str(unit.tier_changes.first().pk), "tier_changes-0-unit": str(unit.pk),
+        "tier_changes-TOTAL_FORMS": "1",
+        "tier_changes-INITIAL_FORMS": "1",
+        "tier_changes-MIN_NUM_FORMS": "0",
+        "tier_changes-MAX_NUM_FORMS": "1000",
+        "tier_changes-0-id": str(unit.tier_changes.first().pk),
+        "tier_changes-0-unit": str(unit.pk),
     }
     response = admin_client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -69,8 +78,12 @@ def test_changing_a_tier_in_the_admin_writes_the_tier_history(admin_client):
 def test_entering_a_new_year_in_the_admin(admin_client):
     response = admin_client.post(
         reverse("admin:sla_holidayyear_add"),
-        {"year": "2027", "source": "国办发明电〔2026〕", "holidays_text": "2027-01-01\n2027-01-02, 2027-01-03",
-         "makeup_text": ""},
+        {
+            "year": "2027",
+            "source": "国办发明电〔2026〕",
+            "holidays_text": "2027-01-01\n2027-01-02, 2027-01-03",
+            "makeup_text": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert HolidayYear.objects.get(year=2027).holidays == ["2027-01-01", "2027-01-02", "2027-01-03"]

@@ -22,6 +22,7 @@ from liandong.sla.services import do_save_holiday_year
 from liandong.units.models import Category, TierChange, Unit
 from liandong.units.services import do_change_unit_tier
 
+
 class ChineseJSONRenderer(JSONRenderer):
     """Chinese text stays readable in the JSON (UTF-8), not \\u-escaped."""
 
@@ -648,17 +649,11 @@ def decide_return(
 ) -> dict[str, Any]:
     user = _user(request)
     ret = access.access_return_request_for_office(user, request_id)
-    if payload.decision == "reassign":
-        actions.do_reassign_instruction(
-            actor=user,
-            instruction=ret.instruction,
-            unit=_unit("unit", payload.unit),
-            reason=payload.note,
-        )
-    else:
-        actions.do_insist_on_instruction(actor=user, request=ret, note=payload.note)
-    ret.refresh_from_db()
-    return selectors.request_dict(ret)
+    unit = _unit("unit", payload.unit) if payload.decision == "reassign" else None
+    decided = actions.do_decide_return_request(
+        actor=user, request=ret, reassign_to=unit, note=payload.note
+    )
+    return selectors.request_dict(decided)
 
 
 @decisions.post(

@@ -135,10 +135,14 @@ def _lock_incident(incident: Incident | int) -> Incident:
 
 
 def _lock_instruction(instruction: Instruction | int) -> Instruction:
+    """Lock the instruction's incident, then the instruction. Every action takes its locks in the
+    order incident → instruction → request/deadline, so two actions can never deadlock."""
     pk = instruction if isinstance(instruction, int) else instruction.pk
-    locked = Instruction.objects.select_for_update().get(pk=pk)
+    incident_pk = Instruction.objects.values_list("incident_id", flat=True).get(pk=pk)
+    Incident.objects.select_for_update().filter(pk=incident_pk).exists()
+    Instruction.objects.select_for_update().filter(pk=pk).exists()
     # Related rows are read after the lock so that they reflect the committed state.
-    return Instruction.objects.select_related("incident", "unit").get(pk=locked.pk)
+    return Instruction.objects.select_related("incident", "unit").get(pk=pk)
 
 
 def _transition(instruction: Instruction, action: str) -> tuple[str, str]:
@@ -861,10 +865,8 @@ def do_leader_decide_extension(
     *, actor: User, request: ExtensionRequest, approve: bool, note: str = ""
 ) -> ExtensionRequest:
     """The unit's leader in charge signs off (主管领导签字) before the office sees it."""
+    instruction = _lock_instruction(request.instruction_id)
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    instruction = Instruction.objects.select_related("incident", "unit").get(
-        pk=request.instruction_id
-    )
     action = "leader_approve" if approve else "leader_reject"
     after = EXTENSION_REQUEST.next_state(request.state, action)
     if not approve and not (note or "").strip():
@@ -907,8 +909,8 @@ def do_decide_extension(
     due_at: datetime | None = None,
 ) -> ExtensionRequest:
     """The office grants (moving the result deadline, the original kept) or refuses."""
-    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     instruction = _lock_instruction(request.instruction_id)
+    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     after = EXTENSION_REQUEST.next_state(request.state, "grant" if grant else "refuse")
     _transition(instruction, "decide_extension")
     if not grant and not (note or "").strip():
@@ -1059,10 +1061,28 @@ def do_reassign_instruction(
 
 
 @transaction.atomic
+def do_decide_return_request(
+    *, actor: User, request: ReturnRequest, reassign_to: Unit | None, note: str
+) -> ReturnRequest:
+    """The office decides on a return: reassign to another unit, or insist (维持原派发)."""
+    _lock_instruction(request.instruction_id)
+    locked = ReturnRequest.objects.select_for_update().get(pk=request.pk)
+    RETURN_REQUEST.next_state(locked.state, "reassign" if reassign_to else "insist")
+    if reassign_to is not None:
+        do_reassign_instruction(
+            actor=actor, instruction=locked.instruction, unit=reassign_to, reason=note
+        )
+    else:
+        do_insist_on_instruction(actor=actor, request=locked, note=note)
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
 def do_insist_on_instruction(*, actor: User, request: ReturnRequest, note: str) -> Instruction:
     """The office refuses a return: the unit keeps the instruction (维持原派发)."""
-    request = ReturnRequest.objects.select_for_update().get(pk=request.pk)
     instruction = _lock_instruction(request.instruction_id)
+    request = ReturnRequest.objects.select_for_update().get(pk=request.pk)
     after_request = RETURN_REQUEST.next_state(request.state, "insist")
     before, after = _transition(instruction, "insist")
     note = _text("note", note, max_length=1000)
@@ -1133,11 +1153,9 @@ def do_decide_join_request(
     units: Sequence[Unit] | None = None,
     note: str = "",
 ) -> JoinRequest:
+    instruction = _lock_instruction(request.instruction_id)
     request = JoinRequest.objects.select_for_update().get(pk=request.pk)
     after = JOIN_REQUEST.next_state(request.state, "approve" if approve else "refuse")
-    instruction = Instruction.objects.select_related("incident", "unit").get(
-        pk=request.instruction_id
-    )
     if not approve and not (note or "").strip():
         raise InvalidInput.one("note", "required", "不同意时请说明理由")
     asked = list(request.units.all())
