@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.static import serve
 
 from liandong.api.v1 import api
+from liandong.citylink.api import city_api
 from liandong.web import views
 
 admin.site.site_header = "联动 · 于洪区110非警务警情联动处置平台"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/city/v1/", city_api.urls),
 ]
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -14,6 +14,8 @@ from ninja.renderers import JSONRenderer
 from liandong.accounts.models import User
 from liandong.api import errors, schemas
 from liandong.api.auth import AUTH
+from liandong.citylink import backlog
+from liandong.citylink.models import CityReport
 from liandong.common.errors import FieldError, Forbidden, InvalidInput, NotFound
 from liandong.incidents import access, actions, selectors
 from liandong.incidents.models import Attachment
@@ -710,3 +712,41 @@ api.add_router("", reference)
 api.add_router("/incidents", incidents)
 api.add_router("/instructions", instructions)
 api.add_router("", decisions)
+
+
+# --- reports to the city (the outbox) ----------------------------------------------------------
+
+city_reports = Router(tags=["上报市平台"])
+
+
+@city_reports.get("/backlog", summary="上报积压：待发送、发送失败、已搁置及最早一条")
+def report_backlog(request: HttpRequest) -> dict[str, Any]:
+    user = _user(request)
+    if user.role not in access.READ_EVERYTHING:
+        raise Forbidden("只有区联动办可以查看上报情况")
+    return backlog.backlog()
+
+
+@city_reports.get("", summary="上报记录（state: waiting / failing / parked / delivered）")
+def report_list(
+    request: HttpRequest, state: str | None = None, incident_id: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    user = _user(request)
+    if user.role not in access.READ_EVERYTHING:
+        raise Forbidden("只有区联动办可以查看上报情况")
+    return backlog.reports(state=state, incident_id=incident_id, limit=max(1, min(limit, 500)))
+
+
+@city_reports.post(
+    "/{report_pk}/resend", response={200: dict, **ERRORS}, summary="重新发送已搁置的报告"
+)
+def report_resend(request: HttpRequest, report_pk: int) -> dict[str, Any]:
+    user = _user(request)
+    access.require_office(user)
+    report = CityReport.objects.filter(pk=report_pk).select_related("incident").first()
+    if report is None:
+        raise NotFound("报告不存在", code="unknown_report")
+    return backlog.report_dict(backlog.do_resend_report(report=report))
+
+
+api.add_router("/city-reports", city_reports)

@@ -8,7 +8,7 @@ themselves.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from liandong import clock
 from liandong.accounts.models import OFFICE_ROLES, User
-from liandong.common.errors import FieldError, IllegalTransition, InvalidInput
+from liandong.common.errors import Conflict, FieldError, IllegalTransition, InvalidInput
 from liandong.incidents import lifecycle
 from liandong.incidents.lifecycle import (
     EXTENSION_REQUEST,
@@ -80,6 +80,17 @@ def _text(field: str, value: str | None, *, max_length: int, required: bool = Tr
     return value
 
 
+EventHook = Callable[[Event], object]
+_event_hooks: list[EventHook] = []
+
+
+def register_event_hook(hook: EventHook) -> None:
+    """Let another app react to events inside the same transaction (the city link writes its
+    outbound reports this way, so a committed step always has its report)."""
+    if hook not in _event_hooks:
+        _event_hooks.append(hook)
+
+
 def _event(
     *,
     incident: Incident,
@@ -93,7 +104,7 @@ def _event(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         incident=incident,
         instruction=instruction,
         kind=kind,
@@ -105,6 +116,9 @@ def _event(
         after=after or {},
         data=data or {},
     )
+    for hook in _event_hooks:
+        hook(event)
+    return event
 
 
 def _office() -> Unit:
@@ -349,6 +363,127 @@ def do_create_manual_incident(
         text=f"新警情待研判：{incident.address}",
     )
     return incident
+
+
+@transaction.atomic
+def do_receive_city_incident(
+    *,
+    incident_id: str,
+    received_at: datetime,
+    transferred_at: datetime,
+    caller_phone: str,
+    address: str,
+    content: str,
+    police_dispatched: bool,
+    caller_name: str = "",
+    longitude: float | None = None,
+    latitude: float | None = None,
+    coordinate_system: str = "gcj02",
+    city_category: str = "",
+    urgency: str = "",
+    repeat_calls: int = 0,
+    raw_request: dict[str, Any],
+    raw_body: str,
+    content_hash: str,
+) -> tuple[Incident, bool]:
+    """An incident handed over by the city platform. Returns (incident, created); a repeat with the
+    same content returns the stored one, a different content under a known id is a Conflict."""
+    existing = Incident.objects.filter(incident_id=incident_id).first()
+    if existing is not None:
+        if existing.source == Source.CITY and existing.content_hash == content_hash:
+            return existing, False
+        raise Conflict(f"警情编号{incident_id}已存在且内容不同", code="conflict")
+    now = clock.now()
+    incident = Incident.objects.create(
+        incident_id=incident_id,
+        source=Source.CITY,
+        received_at=received_at,
+        transferred_at=transferred_at,
+        accepted_at=now,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        address=address,
+        longitude=longitude,
+        latitude=latitude,
+        coordinate_system=coordinate_system,
+        content=content,
+        city_category=city_category,
+        police_dispatched=police_dispatched,
+        suggested_urgency=urgency,
+        repeat_calls=repeat_calls,
+        raw_request=raw_request,
+        raw_body=raw_body,
+        content_hash=content_hash,
+    )
+    _event(
+        incident=incident,
+        kind="received",
+        summary=f"收到市平台警情：{address}",
+        actor=None,
+        actor_label="市安管平台",
+        after={"status": incident.status},
+    )
+    _notify(unit=_office(), incident=incident, kind="new_incident", text=f"新警情待研判：{address}")
+    return incident, True
+
+
+@transaction.atomic
+def do_supplement_incident(*, incident: Incident, text: str, source: str = "市安管平台") -> None:
+    """More information from the caller; it reaches every unit holding the incident."""
+    incident = _lock_incident(incident)
+    INCIDENT.next_state(incident.status, "supplement")
+    text = _text("text", text, max_length=2000)
+    _event(
+        incident=incident,
+        kind="supplemented",
+        summary=f"补充警情信息：{text[:200]}",
+        actor=None,
+        actor_label=source,
+        data={"text": text},
+    )
+    _notify(unit=_office(), incident=incident, kind="supplement", text=f"警情补充：{text}")
+    for instruction in _open_instructions(incident).select_related("unit"):
+        _notify(
+            unit=instruction.unit,
+            incident=incident,
+            instruction=instruction,
+            kind="supplement",
+            text=f"警情补充：{text}",
+        )
+
+
+@transaction.atomic
+def do_city_urge_incident(*, incident: Incident, text: str = "") -> int:
+    """The caller called again to press (催办 from the city): every unit still working on it gets
+    a recorded urge (counted against it); returns how many units were urged."""
+    incident = _lock_incident(incident)
+    INCIDENT.next_state(incident.status, "supplement")
+    urged = 0
+    for instruction in _open_instructions(incident).filter(
+        state__in=[
+            InstructionState.PENDING_SIGN,
+            InstructionState.SIGNED,
+            InstructionState.IN_PROGRESS,
+        ]
+    ):
+        do_urge_instruction(actor=None, instruction=instruction, note=text, by_city=True)
+        urged += 1
+    if urged == 0:
+        _event(
+            incident=incident,
+            kind="urged",
+            summary="市平台催办" + (f"：{text}" if text else ""),
+            actor=None,
+            actor_label="市安管平台",
+            data={"by_city": True},
+        )
+        _notify(
+            unit=_office(),
+            incident=incident,
+            kind="urged",
+            text=f"市平台催办：{text or incident.address}",
+        )
+    return urged
 
 
 def _phone(value: str) -> str:
@@ -1337,14 +1472,6 @@ def _reopen(*, actor: User, incident: Incident, note: str, at: datetime) -> None
     incident.closed_at = None
     incident.save()
     primary = incident.instructions.filter(role=Role.PRIMARY).select_related("unit").last()
-    _event(
-        incident=incident,
-        kind="reopened",
-        summary="报警人不满意，重新处置" + (f"，重新派发{primary.unit.name}" if primary else ""),
-        actor=actor,
-        before=before,
-        after={"status": after},
-    )
     if primary is not None:
         _new_instruction(
             incident=incident,
@@ -1353,6 +1480,14 @@ def _reopen(*, actor: User, incident: Incident, note: str, at: datetime) -> None
             at=at,
             note=f"回访不满意，重新处置：{note}",
         )
+    _event(
+        incident=incident,
+        kind="reopened",
+        summary="报警人不满意，重新处置" + (f"，重新派发{primary.unit.name}" if primary else ""),
+        actor=actor,
+        before=before,
+        after={"status": after},
+    )
 
 
 @transaction.atomic

@@ -63,6 +63,7 @@ class Incident(models.Model):
     repeat_calls = models.PositiveIntegerField("重复来电次数", default=0)
     raw_request = models.JSONField("原始请求", default=dict, blank=True)
     raw_body = models.TextField("原始报文", blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
     # Triage (研判)
     incident_class = models.CharField(
         "处置类别", max_length=20, choices=IncidentClass.choices, blank=True

@@ -10,6 +10,7 @@ import threading
 from django.db import close_old_connections
 
 from liandong import clock
+from liandong.citylink.delivery import deliver_reports
 from liandong.incidents.actions import do_note_overdue
 from liandong.incidents.models import Deadline, DeadlineState
 
@@ -25,7 +26,7 @@ def sweep_overdue_deadlines() -> int:
     return sum(1 for deadline in due if do_note_overdue(deadline=deadline))
 
 
-TASKS = (sweep_overdue_deadlines,)
+TASKS = (sweep_overdue_deadlines, deliver_reports)
 
 
 def run_once() -> int:

@@ -1,0 +1,253 @@
+"""The city → district interface (/api/city/v1/), exactly as the contract says: HMAC-signed
+requests, the contract's error body and status codes, idempotent hand-over."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security.base import AuthBase
+
+from liandong import clock
+from liandong.api.v1 import ChineseJSONRenderer
+from liandong.citylink import contract, docs, peers, signing
+from liandong.citylink.models import CityPeer, InboundMessage, KeyDirection
+from liandong.citylink.status import incident_status
+from liandong.common.errors import (
+    Conflict,
+    DomainError,
+    ErrorBody,
+    FieldError,
+    InvalidInput,
+    NotFound,
+)
+from liandong.incidents import actions
+from liandong.incidents.models import Incident
+
+MAX_BODY = 256 * 1024
+OPEN_STATUSES = ("new", "dispatched")
+
+
+class CityAuthFailed(DomainError):
+    status = 401
+
+
+class BodyTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
+class WrongContentType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class MalformedJson(DomainError):
+    status = 400
+    code = "malformed_json"
+
+
+class HmacAuth(AuthBase):
+    """Checks size, content type and the signature before anything is parsed."""
+
+    openapi_type = "apiKey"
+    openapi_name = "X-Signature"
+    openapi_in = "header"
+
+    def __call__(self, request: HttpRequest) -> CityPeer:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY:
+            raise BodyTooLarge("请求体超过256 KiB")
+        body = request.body
+        if len(body) > MAX_BODY:
+            raise BodyTooLarge("请求体超过256 KiB")
+        if request.method == "POST":
+            media = (request.content_type or "").lower()
+            if media != "application/json":
+                raise WrongContentType("Content-Type 必须为 application/json")
+        peer_id = request.headers.get("X-Peer-Id", "")
+        timestamp = request.headers.get("X-Timestamp", "")
+        given = request.headers.get("X-Signature", "")
+        if not (peer_id and timestamp and given):
+            raise CityAuthFailed("缺少认证请求头", code="missing_credentials")
+        peer = CityPeer.objects.filter(peer_id=peer_id, active=True).first()
+        if peer is None:
+            raise CityAuthFailed("未知的对端", code="unknown_peer")
+        secrets = peers.active_secrets(peer, KeyDirection.INBOUND)
+        if not signing.matches_any(secrets, timestamp, body, given):
+            raise CityAuthFailed("签名不正确", code="bad_signature")
+        if not signing.timestamp_is_fresh(timestamp, clock.now().timestamp()):
+            raise CityAuthFailed("时间戳与本方时钟相差超过300秒", code="stale_timestamp")
+        return peer
+
+
+city_api = NinjaAPI(
+    title="联动 — 市安管平台对接接口（市 → 区）",
+    version="1",
+    urls_namespace="city-v1",
+    renderer=ChineseJSONRenderer(),
+    auth=HmacAuth(),
+    description=docs.DESCRIPTION,
+)
+
+
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: list[FieldError] | None = None,
+) -> HttpResponse:
+    return city_api.create_response(
+        request, ErrorBody(code, message, fields or []).as_dict(), status=status
+    )
+
+
+@city_api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, getattr(exc, "fields", None))
+
+
+@city_api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "missing_credentials", "缺少认证请求头")
+
+
+@city_api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _error(request, 422, "invalid", "请求不符合接口规定")
+
+
+def _decode(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedJson("请求体不是有效的JSON") from exc
+
+
+def contract_error(fields: list[FieldError]) -> DomainError:
+    return InvalidInput(fields, "请求不符合接口规定")
+
+
+@city_api.post(
+    "/incidents",
+    summary="市平台移交非警务警情",
+    openapi_extra=docs.INCIDENT_REQUEST,
+    response={
+        201: dict,
+        200: dict,
+        400: dict,
+        401: dict,
+        409: dict,
+        413: dict,
+        415: dict,
+        422: dict,
+    },
+)
+def receive_incident(request: HttpRequest) -> HttpResponse:
+    payload = _decode(request)
+    incident, errors = contract.validate_incident(payload, clock.now())
+    if incident is None:
+        raise contract_error(errors)
+    raw_body = request.body.decode("utf-8")
+    fields = {k: getattr(incident, k) for k in incident.__dataclass_fields__}
+    try:
+        stored, created = actions.do_receive_city_incident(
+            **fields,
+            raw_request=payload,
+            raw_body=raw_body,
+            content_hash=contract.content_hash(payload),
+        )
+    except IntegrityError:
+        # Two copies arrived at the same moment: the other one was stored; answer like a retry.
+        stored, created = actions.do_receive_city_incident(
+            **fields,
+            raw_request=payload,
+            raw_body=raw_body,
+            content_hash=contract.content_hash(payload),
+        )
+    # The action's transaction has committed here: the incident is durable before we answer 201.
+    body = {
+        "incident_id": stored.incident_id,
+        "status": "accepted",
+        "accepted_at": clock.to_beijing(stored.accepted_at).isoformat(),
+    }
+    return city_api.create_response(request, body, status=201 if created else 200)
+
+
+@city_api.post(
+    "/incidents/{incident_id}/messages",
+    summary="市平台后续消息（补充、催办、撤回）",
+    openapi_extra=docs.MESSAGE_REQUEST,
+    response={
+        201: dict,
+        200: dict,
+        400: dict,
+        401: dict,
+        404: dict,
+        409: dict,
+        413: dict,
+        415: dict,
+        422: dict,
+    },
+)
+def receive_message(request: HttpRequest, incident_id: str) -> HttpResponse:
+    payload = _decode(request)
+    message, errors = contract.validate_message(payload)
+    if message is None:
+        raise contract_error(errors)
+    created = _apply_message(incident_id, message, payload, request.body.decode("utf-8"))
+    body = {"message_id": message.message_id, "status": "accepted"}
+    return city_api.create_response(request, body, status=201 if created else 200)
+
+
+@transaction.atomic
+def _apply_message(incident_id: str, message: contract.CityMessage, payload: Any, raw: str) -> bool:
+    incident = (
+        Incident.objects.select_for_update().filter(incident_id=incident_id, source="city").first()
+    )
+    if incident is None:
+        raise NotFound(f"未知的警情编号：{incident_id}", code="unknown_incident")
+    digest = contract.content_hash(payload)
+    known = InboundMessage.objects.filter(incident=incident, message_id=message.message_id).first()
+    if known is not None:
+        if known.content_hash != digest:
+            raise Conflict("同一消息编号的内容不同", code="conflict")
+        return False
+    if incident.status not in OPEN_STATUSES:
+        raise Conflict("警情已办结或已终止，不能再补充、催办或撤回", code="closed")
+    InboundMessage.objects.create(
+        incident=incident,
+        message_id=message.message_id,
+        type=message.type,
+        sent_at=message.sent_at,
+        text=message.text,
+        content_hash=digest,
+        raw_body=raw,
+        received_at=clock.now(),
+    )
+    if message.type == "supplement":
+        actions.do_supplement_incident(incident=incident, text=message.text)
+    elif message.type == "urge":
+        actions.do_city_urge_incident(incident=incident, text=message.text)
+    else:
+        actions.do_withdraw_incident(
+            actor=None, incident=incident, reason=message.text, by_city=True
+        )
+    return True
+
+
+@city_api.get(
+    "/incidents/{incident_id}",
+    summary="查询警情处置情况",
+    response={200: dict, 401: dict, 404: dict},
+)
+def get_incident(request: HttpRequest, incident_id: str) -> dict[str, Any]:
+    incident = Incident.objects.filter(incident_id=incident_id, source="city").first()
+    if incident is None:
+        raise NotFound(f"未知的警情编号：{incident_id}", code="unknown_incident")
+    return incident_status(incident)
