@@ -35,6 +35,12 @@ def demo(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="liandong demo")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--city-rate", type=float, default=0.5, help="simulated city incidents per minute (0: none)"
+    )
+    parser.add_argument(
+        "--no-autopilot", action="store_true", help="do not advance city incidents automatically"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("LIANDONG_DEBUG", "1")
     started = time.monotonic()
@@ -42,29 +48,60 @@ def demo(argv: list[str]) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from liandong.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_incidents
+    from liandong import demo as demo_data
+    from liandong.citylink.simulator import run as run_city
     from liandong.worker.loop import run_forever
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_defaults", verbosity=0)
-    logins = create_demo_accounts()
-    create_demo_incidents()
+    logins = demo_data.create_demo_accounts()
+    demo_data.create_demo_incidents()
+    city_port = args.port + 1
+    demo_data.configure_demo_city(f"http://127.0.0.1:{city_port}")
     stop = threading.Event()
-    worker = threading.Thread(
-        target=run_forever,
-        kwargs={"interval": settings.LIANDONG_WORKER_INTERVAL, "stop": stop},
-        name="liandong-worker",
-        daemon=True,
-    )
-    worker.start()
     url = f"http://{args.host}:{args.port}/"
+    threads = [
+        threading.Thread(
+            target=run_forever,
+            kwargs={"interval": settings.LIANDONG_WORKER_INTERVAL, "stop": stop},
+            name="liandong-worker",
+        ),
+        threading.Thread(
+            target=run_city,
+            kwargs={
+                "district_url": f"http://127.0.0.1:{args.port}",
+                "peer_id": demo_data.DEMO_CITY_PEER,
+                "secret": demo_data.DEMO_CITY_SECRET,
+                "listen": ("127.0.0.1", city_port),
+                "district_peer_id": demo_data.DEMO_DISTRICT_PEER,
+                "district_secret": demo_data.DEMO_DISTRICT_SECRET,
+                "per_minute": args.city_rate,
+                "duration": None,
+                "report_every": 60.0,
+                "stop": stop,
+            },
+            name="city-sim",
+        ),
+    ]
+    if not args.no_autopilot:
+        threads.append(
+            threading.Thread(
+                target=demo_data.run_autopilot, kwargs={"stop": stop}, name="demo-autopilot"
+            )
+        )
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
     print(
         f"\n联动 demo is ready in {time.monotonic() - started:.1f} s — data in {settings.DATA_DIR}"
     )
     print(f"  open     {url}")
     print(f"  API      {url}api/v1/docs")
     print(f"  admin    {url}admin/")
-    print(f"  password for every demo login: {DEMO_PASSWORD}")
+    print(
+        f"  city     simulated city platform sends {args.city_rate:g} incident(s)/min; reports to :{city_port}"
+    )
+    print(f"  password for every demo login: {demo_data.DEMO_PASSWORD}")
     for username, label in logins:
         print(f"    {username:<22} {label}")
     print("  Ctrl+C stops the server and the worker.\n", flush=True)
@@ -84,6 +121,55 @@ def serve(argv: list[str]) -> None:
     _serve(args.host, args.port, args.threads)
 
 
+def city_sim(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="liandong city-sim",
+        description="Send signed incidents to a district and check the reports it sends back.",
+    )
+    parser.add_argument(
+        "--district", default="http://127.0.0.1:8000", help="the district's base URL"
+    )
+    parser.add_argument("--peer-id", default="shenyang-city", help="the city's peer id (X-Peer-Id)")
+    parser.add_argument(
+        "--secret", required=True, help="the city's secret (the district's inbound key)"
+    )
+    parser.add_argument("--district-peer-id", default="yuhong-district")
+    parser.add_argument(
+        "--district-secret", help="the district's outbound key, to check report signatures"
+    )
+    parser.add_argument(
+        "--listen", default="127.0.0.1:8001", help="where to receive reports (host:port), or 'none'"
+    )
+    parser.add_argument("--rate", type=float, default=6.0, help="incidents per minute")
+    parser.add_argument(
+        "--duration", type=float, default=None, help="seconds to run (default: until Ctrl+C)"
+    )
+    args = parser.parse_args(argv)
+    from liandong.citylink.simulator import run
+
+    listen = None
+    if args.listen != "none":
+        if not args.district_secret:
+            parser.error("--district-secret is needed to check the reports (or --listen none)")
+        host, _, port = args.listen.rpartition(":")
+        listen = (host or "127.0.0.1", int(port))
+    try:
+        stats = run(
+            district_url=args.district,
+            peer_id=args.peer_id,
+            secret=args.secret,
+            listen=listen,
+            district_peer_id=args.district_peer_id,
+            district_secret=args.district_secret or "",
+            per_minute=args.rate,
+            duration=args.duration,
+        )
+    except KeyboardInterrupt:
+        return
+    if stats is not None and not stats.clean:
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else "help"
@@ -91,6 +177,8 @@ def main(argv: list[str] | None = None) -> None:
         demo(argv[1:])
     elif command == "serve":
         serve(argv[1:])
+    elif command == "city-sim":
+        city_sim(argv[1:])
     elif command in ("-h", "--help", "help"):
         print(__doc__)
     else:

@@ -3,6 +3,9 @@ that a person can click through a living installation. Used by `liandong demo` o
 
 from __future__ import annotations
 
+import logging
+import random
+import threading
 from datetime import timedelta
 
 from django.db import transaction
@@ -14,6 +17,7 @@ from liandong.incidents.models import Incident
 from liandong.units.models import Category, Unit
 
 DEMO_PASSWORD = "liandong-demo"
+log = logging.getLogger("liandong.demo")
 
 DEMO_UNITS = [
     "housing",
@@ -197,3 +201,163 @@ def create_demo_incidents() -> None:
         actor=ob, instruction=inst, outcome="resolved", text="已更换井盖并设置警示标志。"
     )
     # 4 and 5 stay new, waiting for triage.
+
+
+# --- the city simulator and the autopilot that keep the demo alive ------------------------------
+
+DEMO_CITY_PEER = "shenyang-city"
+DEMO_CITY_SECRET = "demo-city-secret-for-liandong-only"
+DEMO_DISTRICT_PEER = "yuhong-district"
+DEMO_DISTRICT_SECRET = "demo-district-secret-for-liandong-only"
+
+
+def configure_demo_city(reports_url: str) -> None:
+    """A city peer with known demo keys, its reports going to the simulator's receiver."""
+    from liandong.citylink.models import CityPeer, KeyDirection
+    from liandong.citylink.peers import do_add_peer_key
+
+    peer, created = CityPeer.objects.get_or_create(
+        peer_id=DEMO_CITY_PEER,
+        defaults={
+            "name": "市安管平台（模拟）",
+            "reports_url": reports_url,
+            "district_peer_id": DEMO_DISTRICT_PEER,
+        },
+    )
+    if not created and peer.reports_url != reports_url:
+        peer.reports_url = reports_url
+        peer.save(update_fields=["reports_url"])
+    if created:
+        do_add_peer_key(
+            peer=peer, direction=KeyDirection.INBOUND, secret=DEMO_CITY_SECRET, label="演示"
+        )
+        do_add_peer_key(
+            peer=peer, direction=KeyDirection.OUTBOUND, secret=DEMO_DISTRICT_SECRET, label="演示"
+        )
+
+
+def _keywords(category: Category) -> list[str]:
+    text = (
+        category.covers.replace("，", "、")
+        .replace(",", "、")
+        .replace("（", "、")
+        .replace("）", "、")
+    )
+    words = [w.strip() for w in text.split("、") if len(w.strip()) >= 2]
+    return words + [category.name]
+
+
+def guess_category(content: str) -> Category | None:
+    """A crude keyword match, enough for the demo's autopilot (triage assistance is its own work)."""
+    best: tuple[int, Category] | None = None
+    for category in Category.objects.filter(active=True):
+        score = sum(1 for w in _keywords(category) if w[:2] in content)
+        if score and (best is None or score > best[0]):
+            best = (score, category)
+    return best[1] if best else None
+
+
+def _unit_officer(unit: Unit) -> User:
+    return _user(f"zb-{unit.code}", f"{unit.name}值班员", Role.DUTY_OFFICER, unit)
+
+
+def autopilot_step() -> str | None:
+    """Advance one piece of work by one step, as the people concerned would. Returns what it did."""
+    from liandong.incidents.models import Instruction
+    from liandong.incidents.selectors import triage_proposal
+
+    now = clock.now()
+    dispatcher = User.objects.get(username="diaodu")
+    waiting = (
+        Incident.objects.filter(
+            status="new", source="city", accepted_at__lt=now - timedelta(minutes=3)
+        )
+        .order_by("accepted_at")
+        .first()
+    )
+    if waiting is not None:
+        category = guess_category(waiting.content)
+        if category is None:
+            category = Category.objects.get(code="other")
+        proposal = triage_proposal(waiting, category)
+        primary_code = (
+            proposal["primary_unit"] or proposal["street"] or {"code": "emergency-svc"}
+        )["code"]
+        linked = waiting.police_dispatched
+        coop = (
+            [u["code"] for u in proposal["cooperating_units"] if u["code"] != primary_code]
+            if linked
+            else []
+        )
+        actions.do_dispatch_incident(
+            actor=dispatcher,
+            incident=waiting,
+            incident_class="linked_disposal" if linked else "source_diversion",
+            level=1 if waiting.suggested_urgency == "urgent" else 2,
+            category=category,
+            primary_unit=Unit.objects.get(code=primary_code),
+            cooperating_units=list(Unit.objects.filter(code__in=coop)),
+            street=Unit.objects.filter(code=(proposal["street"] or {}).get("code")).first(),
+        )
+        return f"dispatched {waiting.incident_id}"
+    candidates = list(
+        Instruction.objects.filter(
+            state__in=["pending_sign", "signed", "in_progress", "result_reported"],
+            dispatched_at__lt=now - timedelta(seconds=40),
+            incident__source="city",
+        ).select_related("unit", "incident")[:50]
+    )
+    if not candidates:
+        closable = (
+            Incident.objects.filter(status="dispatched", source="city")
+            .exclude(
+                instructions__state__in=[
+                    "pending_sign",
+                    "signed",
+                    "in_progress",
+                    "result_reported",
+                    "return_requested",
+                ]
+            )
+            .first()
+        )
+        if closable is not None:
+            actions.do_close_incident(
+                actor=dispatcher, incident=closable, outcome="各单位已处置完毕，报警人诉求已解决。"
+            )
+            return f"closed {closable.incident_id}"
+        return None
+    inst = random.choice(candidates)
+    officer = _unit_officer(inst.unit)
+    if inst.state == "pending_sign":
+        actions.do_sign_instruction(actor=officer, instruction=inst)
+        return f"signed {inst}"
+    if inst.role == "primary" and not inst.caller_contacts.exists():
+        actions.do_record_caller_contact(
+            actor=officer, instruction=inst, reached=True, note="已电话联系报警人"
+        )
+        return f"contacted caller {inst}"
+    if inst.state == "signed":
+        actions.do_give_feedback(actor=officer, instruction=inst, text="已到达现场，正在核实处置。")
+        return f"feedback {inst}"
+    if inst.state == "in_progress":
+        actions.do_report_result(
+            actor=officer,
+            instruction=inst,
+            outcome="resolved",
+            text="问题已处理完毕，现场恢复正常。",
+        )
+        return f"result {inst}"
+    actions.do_accept_result(actor=dispatcher, instruction=inst)
+    return f"accepted {inst}"
+
+
+def run_autopilot(*, stop: threading.Event, interval: float = 8.0) -> None:
+    from django.db import close_old_connections
+
+    while not stop.wait(interval):
+        close_old_connections()
+        try:
+            autopilot_step()
+        except Exception:  # a refused step (someone acted first) is fine; try another next time
+            log.info("autopilot step skipped", exc_info=True)
