@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from liandong import clock
 from liandong.citylink import signing
 from liandong.citylink.models import CityPeer, KeyDirection
 from liandong.citylink.peers import do_add_peer_key
@@ -40,8 +41,14 @@ class City:
         content_type: str = "application/json",
         headers: dict[str, str] | None = None,
     ) -> Any:
-        raw = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
-        ts = str(int(time.time()) if timestamp is None else timestamp)
+        raw = (
+            body
+            if isinstance(body, bytes)
+            else b""
+            if body is None
+            else json.dumps(body, ensure_ascii=False).encode()
+        )
+        ts = str(int(clock.now().timestamp()) if timestamp is None else timestamp)
         sent = {
             "HTTP_X_PEER_ID": peer_id if peer_id is not None else self.peer.peer_id,
             "HTTP_X_TIMESTAMP": ts,
@@ -70,7 +77,9 @@ class City:
 
 @pytest.fixture
 def city(db) -> City:
-    peer = CityPeer.objects.create(peer_id="shenyang-city", reports_url="", district_peer_id="yuhong-district")
+    peer = CityPeer.objects.create(
+        peer_id="shenyang-city", reports_url="", district_peer_id="yuhong-district"
+    )
     do_add_peer_key(peer=peer, direction=KeyDirection.INBOUND, secret=CITY_SECRET)
     do_add_peer_key(peer=peer, direction=KeyDirection.OUTBOUND, secret=DISTRICT_SECRET)
     return City(peer=peer, client=Client())
@@ -90,10 +99,6 @@ _counter = iter(range(1, 10**6))
 
 
 def incident_payload(**overrides: Any) -> dict[str, Any]:
-    from datetime import datetime, timedelta
-
-    from liandong import clock
-
     now = clock.now()
     payload: dict[str, Any] = {
         "incident_id": f"SY2026{next(_counter):08d}",
@@ -111,5 +116,4 @@ def incident_payload(**overrides: Any) -> dict[str, Any]:
         "repeat_calls": 0,
     }
     payload.update(overrides)
-    _ = datetime
     return payload
