@@ -33,6 +33,14 @@ def load_corpus() -> list[dict[str, Any]]:
     return list(yaml.safe_load(text)["incidents"])
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A sender that gave up (timeout) closes the connection: not an error of the receiver.
+        return
+
+
 @dataclass
 class ReceiverStats:
     received: int = 0
@@ -81,7 +89,7 @@ class ReportReceiver:
                 self.end_headers()
                 self.wfile.write(b'{"status": "ok"}' if status < 300 else b'{"error": {}}')
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = _QuietServer((host, port), Handler)
         self.thread = threading.Thread(
             target=self.server.serve_forever, daemon=True, name="city-receiver"
         )

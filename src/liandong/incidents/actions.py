@@ -71,6 +71,11 @@ def _actor_label(actor: User | None, fallback: str = "系统") -> str:
     return actor.display_name
 
 
+def _iso(moment: datetime) -> str:
+    """Times in event data are written in Beijing time with their offset."""
+    return clock.to_beijing(moment).isoformat()
+
+
 def _text(field: str, value: str | None, *, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -250,7 +255,7 @@ def do_recompute_deadline(*, deadline: Deadline, due_at: datetime, provisional: 
     instruction = Instruction.objects.select_related("incident", "unit").get(
         pk=locked.instruction_id
     )
-    before = {"due_at": locked.due_at.isoformat(), "provisional": locked.provisional}
+    before = {"due_at": _iso(locked.due_at), "provisional": locked.provisional}
     locked.due_at = due_at
     locked.original_due_at = due_at
     locked.provisional = provisional
@@ -262,7 +267,7 @@ def do_recompute_deadline(*, deadline: Deadline, due_at: datetime, provisional: 
         summary=f"节假日安排更新，{instruction.unit.name}{locked.get_kind_display()}时限重新计算",
         actor=None,
         before=before,
-        after={"due_at": due_at.isoformat(), "provisional": provisional},
+        after={"due_at": _iso(due_at), "provisional": provisional},
     )
 
 
@@ -285,7 +290,7 @@ def do_note_overdue(*, deadline: Deadline) -> bool:
         kind="deadline_overdue",
         summary=text,
         actor=None,
-        data={"kind": locked.kind, "due_at": locked.due_at.isoformat()},
+        data={"kind": locked.kind, "due_at": _iso(locked.due_at)},
     )
     _notify(
         unit=instruction.unit,
@@ -329,7 +334,7 @@ def do_create_manual_incident(
         "caller_phone": caller_phone,
         "address": address,
         "content": content,
-        "received_at": received.isoformat(),
+        "received_at": _iso(received),
         "police_dispatched": police_dispatched,
         "city_category": city_category,
     }
@@ -990,7 +995,7 @@ def do_request_extension(
         kind="extension_requested",
         summary=f"{instruction.unit.name}报送进展并申请延期至{clock.to_beijing(proposed_due_at):%m-%d %H:%M}：{reason}",
         actor=actor,
-        data={"request": request.pk, "proposed_due_at": proposed_due_at.isoformat()},
+        data={"request": request.pk, "proposed_due_at": _iso(proposed_due_at)},
     )
     return request
 
@@ -1057,7 +1062,7 @@ def do_decide_extension(
     new_due = due_at or request.proposed_due_at
     if grant and new_due <= result.due_at:
         raise InvalidInput.one("due_at", "too_early", "批准延至的时间应晚于现有处置时限")
-    before = {"request_state": request.state, "result_due_at": result.due_at.isoformat()}
+    before = {"request_state": request.state, "result_due_at": _iso(result.due_at)}
     request.state = after
     request.decided_by = actor
     request.decided_at = now
@@ -1085,12 +1090,12 @@ def do_decide_extension(
         ),
         actor=actor,
         before=before,
-        after={"request_state": after, "result_due_at": result.due_at.isoformat()},
+        after={"request_state": after, "result_due_at": _iso(result.due_at)},
         data={
             "request": request.pk,
             "reason": request.reason,
-            "new_due_at": new_due.isoformat() if grant else None,
-            "original_due_at": result.original_due_at.isoformat(),
+            "new_due_at": _iso(new_due) if grant else None,
+            "original_due_at": _iso(result.original_due_at),
         },
     )
     _notify(
@@ -1362,7 +1367,7 @@ def do_send_back_result(*, actor: User, instruction: Instruction, reason: str) -
     result = instruction.deadlines.get(kind=DeadlineKind.RESULT)
     deadline_before = {
         "state": result.state,
-        "completed_at": result.completed_at.isoformat() if result.completed_at else None,
+        "completed_at": _iso(result.completed_at) if result.completed_at else None,
     }
     result.state = DeadlineState.OPEN
     result.completed_at = None
@@ -1466,7 +1471,7 @@ def _reopen(*, actor: User, incident: Incident, note: str, at: datetime) -> None
     after = INCIDENT.next_state(incident.status, "reopen")
     before = {
         "status": incident.status,
-        "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+        "closed_at": _iso(incident.closed_at) if incident.closed_at else None,
     }
     incident.status = after
     incident.closed_at = None
