@@ -41,6 +41,9 @@ def demo(argv: list[str]) -> None:
     parser.add_argument(
         "--no-autopilot", action="store_true", help="do not advance city incidents automatically"
     )
+    parser.add_argument(
+        "--autopilot-every", type=float, default=8.0, help="seconds between autopilot steps"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("LIANDONG_DEBUG", "1")
     started = time.monotonic()
@@ -83,10 +86,15 @@ def demo(argv: list[str]) -> None:
             name="city-sim",
         ),
     ]
+    if args.city_rate <= 0:
+        # No built-in city: an external `liandong city-sim --listen 127.0.0.1:<port+1>` may play it.
+        threads = threads[:1]
     if not args.no_autopilot:
         threads.append(
             threading.Thread(
-                target=demo_data.run_autopilot, kwargs={"stop": stop}, name="demo-autopilot"
+                target=demo_data.run_autopilot,
+                kwargs={"stop": stop, "interval": args.autopilot_every},
+                name="demo-autopilot",
             )
         )
     for thread in threads:
