@@ -187,6 +187,19 @@ def test_given_times_in_other_offsets_when_checked_for_the_future_then_the_insta
     assert _fields(errors) == ["received_at"]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("20261130T091200+0800", id="iso-basic-format"),
+        pytest.param("2026-W48-1T09:12:00+08:00", id="iso-week-date"),
+        pytest.param("2026-11-30T09:12:00+08:00:30", id="offset-with-seconds"),
+    ],
+)
+def test_given_a_time_that_is_not_rfc3339_when_validated_then_the_field_is_named(value):
+    _, errors = contract.validate_incident(incident(received_at=value), NOW)
+    assert _fields(errors) == ["received_at"]
+
+
 def test_given_unknown_extra_fields_when_validated_then_they_are_ignored():
     body = incident(extra="x", nested={"a": [1, 2]}, flag=None)
     _, errors = contract.validate_incident(body, NOW)

@@ -46,11 +46,18 @@ from tests.citylink.procs import (
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
-# Demo accounts (diaodu, zb-ecology …) and the demo city peer with its known keys.
+# The demo dispatcher "diaodu", a duty officer of the ecology bureau, and the demo city peer with
+# its known keys. (Users without passwords: create_demo_accounts hashes 18 passwords, ~10 s.)
 SETUP_CODE = """
 import json
-from liandong.demo import configure_demo_city, create_demo_accounts
-create_demo_accounts()
+from liandong.accounts.models import Role, User
+from liandong.demo import configure_demo_city
+from liandong.units.models import Unit
+User.objects.create(username='diaodu', first_name='王调度', role=Role.DISPATCHER)
+User.objects.create(
+    username='pf-ecology-duty', first_name='生态值班员', role=Role.DUTY_OFFICER,
+    unit=Unit.objects.get(code='ecology'),
+)
 configure_demo_city('http://127.0.0.1:9')
 print('RESULT ' + json.dumps('ok'))
 """
@@ -61,7 +68,7 @@ MAKE_INCIDENTS_CODE = """
 import json
 from datetime import timedelta
 from liandong import clock
-from liandong.accounts.models import Role, User
+from liandong.accounts.models import User
 from liandong.citylink import contract
 from liandong.citylink.models import CityReport
 from liandong.demo import configure_demo_city
@@ -72,10 +79,7 @@ params = json.loads(PARAMS)
 configure_demo_city(params['reports_url'])
 dispatcher = User.objects.get(username='diaodu')
 ecology = Unit.objects.get(code='ecology')
-officer, _ = User.objects.get_or_create(
-    username='pf-ecology-duty',
-    defaults={'first_name': '生态值班员', 'role': Role.DUTY_OFFICER, 'unit': ecology},
-)
+officer = User.objects.get(username='pf-ecology-duty')
 for incident_id in params['incident_ids']:
     now = clock.now()
     payload = {
