@@ -15,6 +15,7 @@ from liandong.accounts.models import Role, User
 from liandong.incidents import actions
 from liandong.incidents.models import Incident
 from liandong.units.models import Category, Unit
+from liandong.units.services import suggest_category
 
 DEMO_PASSWORD = "liandong-demo"
 log = logging.getLogger("liandong.demo")
@@ -236,27 +237,6 @@ def configure_demo_city(reports_url: str) -> None:
         )
 
 
-def _keywords(category: Category) -> list[str]:
-    text = (
-        category.covers.replace("，", "、")
-        .replace(",", "、")
-        .replace("（", "、")
-        .replace("）", "、")
-    )
-    words = [w.strip() for w in text.split("、") if len(w.strip()) >= 2]
-    return words + [category.name]
-
-
-def guess_category(content: str) -> Category | None:
-    """A crude keyword match, enough for the demo's autopilot (triage assistance is its own work)."""
-    best: tuple[int, Category] | None = None
-    for category in Category.objects.filter(active=True):
-        score = sum(1 for w in _keywords(category) if w[:2] in content)
-        if score and (best is None or score > best[0]):
-            best = (score, category)
-    return best[1] if best else None
-
-
 def _unit_officer(unit: Unit) -> User:
     return _user(f"zb-{unit.code}", f"{unit.name}值班员", Role.DUTY_OFFICER, unit)
 
@@ -276,7 +256,7 @@ def autopilot_step() -> str | None:
         .first()
     )
     if waiting is not None:
-        category = guess_category(waiting.content)
+        category = suggest_category(waiting.content)
         if category is None:
             category = Category.objects.get(code="other")
         proposal = triage_proposal(waiting, category)

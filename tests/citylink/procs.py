@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,11 +31,19 @@ def free_port() -> int:
 
 
 def wait_until(
-    predicate: Callable[[], T], *, timeout: float, interval: float = 0.05, what: str = "condition"
+    predicate: Callable[[], T],
+    *,
+    timeout: float,
+    interval: float = 0.05,
+    what: str = "condition",
+    watch: Sequence[Proc] = (),
 ) -> T:
-    """Poll until predicate() is truthy; return its value, or fail after `timeout` seconds."""
+    """Poll until predicate() is truthy; return its value, or fail after `timeout` seconds (or as
+    soon as one of the `watch`ed processes has exited)."""
     deadline = time.monotonic() + timeout
     while True:
+        for proc in watch:
+            proc.check_alive()
         value = predicate()
         if value:
             return value

@@ -201,12 +201,16 @@ def incident_body(incident_id: str) -> bytes:
 
 def city_post(base_url: str, body: bytes) -> requests.Response:
     headers = signing.signed_headers(DEMO_CITY_PEER, DEMO_CITY_SECRET, body, time.time())
-    return requests.post(f"{base_url}/api/city/v1/incidents", data=body, headers=headers, timeout=15)
+    return requests.post(
+        f"{base_url}/api/city/v1/incidents", data=body, headers=headers, timeout=15
+    )
 
 
 def city_get(base_url: str, incident_id: str) -> requests.Response:
     headers = signing.signed_headers(DEMO_CITY_PEER, DEMO_CITY_SECRET, b"", time.time())
-    return requests.get(f"{base_url}/api/city/v1/incidents/{incident_id}", headers=headers, timeout=15)
+    return requests.get(
+        f"{base_url}/api/city/v1/incidents/{incident_id}", headers=headers, timeout=15
+    )
 
 
 def start_server(home: Path, processes: list[Proc], name: str) -> Server:
@@ -351,9 +355,7 @@ def test_worker_killed_mid_delivery_loses_nothing(
 
     env = {"LIANDONG_WORKER_INTERVAL": "0.5", "LIANDONG_REPORT_LEASE": "3"}
     first = start_worker(home, processes, "worker-1", **env)
-    wait_until(
-        lambda: arrived.is_set() or first.check_alive(), timeout=20, what="the first delivery"
-    )
+    wait_until(arrived.is_set, timeout=20, what="the first delivery", watch=[first])
     # The worker holds the report's lease and is waiting for the city's answer: kill it now.
     in_flight = query(home, REPORTS_SQL, (incident_id,))
     assert in_flight[0]["state"] == "pending" and in_flight[0]["lease_until"] is not None
@@ -362,14 +364,15 @@ def test_worker_killed_mid_delivery_loses_nothing(
 
     second = start_worker(home, processes, "worker-2", **env)
     wait_until(
-        lambda: receiver.stats.received >= 2 or second.check_alive(),
+        lambda: receiver.stats.received >= 2,
         timeout=25,
+        watch=[second],
         what="both reports at the city",
     )
 
-    def all_delivered() -> list[Any] | None:
+    def all_delivered() -> list[Any]:
         rows = query(home, REPORTS_SQL, (incident_id,))
-        return rows if all(r["state"] == "delivered" for r in rows) else None
+        return rows if all(r["state"] == "delivered" for r in rows) else []
 
     rows = wait_until(all_delivered, timeout=10, what="the database to show both delivered")
     second.kill()
@@ -431,25 +434,27 @@ def test_reports_wait_while_the_city_is_down_then_arrive_in_order(
 
     # Down until every incident's first report has been refused, and for at least 2 s.
     def refused_everyone() -> bool:
-        worker.check_alive()
         refused = {i for _, i, _, status in list(log) if status == 503}
         return refused == set(incident_ids)
 
-    wait_until(refused_everyone, timeout=20, what="the worker to try every incident")
+    wait_until(
+        refused_everyone, timeout=20, what="the worker to try every incident", watch=[worker]
+    )
     first_refusal = min(t for t, *_ in log)
     wait_until(lambda: time.monotonic() - first_refusal >= 2.0, timeout=5)
     city_up.set()
 
     total = INCIDENTS_WHILE_DOWN * len(STEPS)
     wait_until(
-        lambda: receiver.stats.received >= total or worker.check_alive(),
+        lambda: receiver.stats.received >= total,
         timeout=25,
+        watch=[worker],
         what=f"all {total} reports at the city",
     )
 
-    def none_pending() -> list[Any] | None:
+    def none_pending() -> list[Any]:
         rows = query(home, REPORTS_SQL, (prefix + "%",))
-        return rows if all(r["state"] == "delivered" for r in rows) else None
+        return rows if all(r["state"] == "delivered" for r in rows) else []
 
     rows = wait_until(none_pending, timeout=10, what="the database to show every report delivered")
     worker.kill()

@@ -491,6 +491,17 @@ def do_city_urge_incident(*, incident: Incident, text: str = "") -> int:
     return urged
 
 
+@transaction.atomic
+def do_record_phone_reveal(*, actor: User, incident: Incident) -> None:
+    """The caller's number is shown masked; who looked at it in full is on record."""
+    _event(
+        incident=incident,
+        kind="caller_phone_revealed",
+        summary=f"{_actor_label(actor)}查看了报警人完整电话",
+        actor=actor,
+    )
+
+
 def _phone(value: str) -> str:
     value = (value or "").strip()
     if not 3 <= len(value) <= 20 or any(c not in "0123456789+- " for c in value):

@@ -120,3 +120,21 @@ def load_default_organisation() -> None:
         )
         category.cooperating_units.set([units[c] for c in row.get("cooperating", [])])
         category.alternatives.set([units[c] for c in row.get("alternatives", [])])
+
+
+def _keywords(category: Category) -> list[str]:
+    text = category.covers
+    for sep in ("，", ",", "（", "）", "、"):
+        text = text.replace(sep, " ")
+    return [w for w in text.split() if len(w) >= 2] + [category.name]
+
+
+def suggest_category(content: str) -> Category | None:
+    """The catalogue category whose terms the incident text mentions most (first two characters of
+    each term, so 噪声 matches 施工噪声). A starting point for the dispatcher, never a decision."""
+    best: tuple[int, int, Category] | None = None
+    for category in Category.objects.filter(active=True).order_by("position"):
+        score = sum(1 for word in _keywords(category) if word[:2] in content)
+        if score and (best is None or score > best[0]):
+            best = (score, -category.position, category)
+    return best[2] if best else None

@@ -1,14 +1,23 @@
-"""Entry page. The office console and the unit workbench have their own issue; until they land,
-this page leads people to the API and the administration."""
+"""Entry points: the start page sends each person to their screen."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from liandong.incidents import access
+from liandong.web.common import user_of
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    user = user_of(request)
+    if access.is_unit_user(user):
+        return redirect("unit-workbench")
+    if user.role in access.READ_EVERYTHING and user.role != "admin":
+        return redirect("console")
     return render(request, "web/home.html")
 
 

@@ -1,0 +1,209 @@
+"""The unit workbench: a duty officer's instructions on a phone, and the leader's approvals."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from liandong import clock
+from liandong.accounts.models import Role, User
+from liandong.common.errors import InvalidInput
+from liandong.incidents import access, actions
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES
+from liandong.incidents.models import ExtensionRequest, Instruction
+from liandong.sla.services import warning_share
+from liandong.units.models import Unit, UnitKind
+from liandong.web.common import (
+    board_row,
+    local_time,
+    login_required_for,
+    run_action,
+    units_from,
+    user_of,
+)
+
+unit_page = login_required_for(access.is_unit_user)
+
+
+def _leader_pending(user: User) -> int:
+    if user.role != Role.UNIT_LEADER:
+        return 0
+    return access.visible_extension_requests(user).filter(state="pending_leader").count()
+
+
+@unit_page
+def workbench(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    show = request.GET.get("show", "open")
+    qs = access.visible_instructions(user).select_related("incident").prefetch_related("deadlines")
+    if show == "open":
+        qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
+    now = clock.now()
+    rows = [
+        board_row(inst, now, warning_share(inst.level))
+        for inst in qs.order_by("-dispatched_at")[:200]
+    ]
+    # urgency first (level 1 before level 2), then the least time left
+    rows.sort(key=lambda r: (r.instruction.level, r.seconds_left))
+    return render(
+        request,
+        "web/unit/workbench.html",
+        {"rows": rows, "show": show, "leader_pending": _leader_pending(user), "tab": "work"},
+    )
+
+
+@unit_page
+def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = user_of(request)
+    inst = access.access_instruction(user, pk)
+    inst = (
+        Instruction.objects.select_related("incident", "unit")
+        .prefetch_related("deadlines", "caller_contacts", "attachments")
+        .get(pk=inst.pk)
+    )
+    return render(
+        request,
+        "web/unit/instruction.html",
+        {
+            "i": inst,
+            "incident": inst.incident,
+            "share": warning_share(inst.level),
+            "units": Unit.objects.filter(
+                kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True
+            ).exclude(pk=inst.unit_id),
+            "others": inst.incident.instructions.exclude(pk=inst.pk).select_related("unit"),
+            "requests": ExtensionRequest.objects.filter(instruction=inst).order_by("-created_at"),
+            "result_outcomes": actions.RESULT_OUTCOMES,
+            "leader_pending": _leader_pending(user),
+            "tab": "work",
+        },
+    )
+
+
+@unit_page
+@require_POST
+def unit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = user_of(request)
+    inst = access.access_instruction_for_unit_action(user, pk)
+    post = request.POST
+    back = reverse("unit-instruction", args=[pk])
+
+    def result() -> None:
+        ids = [
+            actions.do_upload_attachment(
+                actor=user,
+                instruction=inst,
+                name=f.name or "照片",
+                content_type=f.content_type or "application/octet-stream",
+                data=f.read(),
+            ).pk
+            for f in request.FILES.getlist("photos")
+        ]
+        actions.do_report_result(
+            actor=user,
+            instruction=inst,
+            outcome=post.get("outcome", ""),
+            text=post.get("text", ""),
+            attachment_ids=ids,
+        )
+
+    def extension() -> None:
+        document = request.FILES.get("document")
+        doc_id = None
+        if document is not None:
+            doc_id = actions.do_upload_attachment(
+                actor=user,
+                instruction=inst,
+                name=document.name or "延期申请",
+                content_type=document.content_type or "application/octet-stream",
+                data=document.read(),
+            ).pk
+        due = local_time(request, "proposed_due_at", required=True)
+        assert due is not None
+        actions.do_request_extension(
+            actor=user,
+            instruction=inst,
+            progress=post.get("progress", ""),
+            reason=post.get("reason", ""),
+            proposed_due_at=due,
+            document_id=doc_id,
+        )
+
+    def join() -> None:
+        units = units_from(request, "units")
+        if not units:
+            raise InvalidInput.one("units", "required", "请选择需要联动的单位")
+        actions.do_request_join(
+            actor=user, instruction=inst, units=units, reason=post.get("reason", "")
+        )
+
+    handlers = {
+        "sign": (lambda: actions.do_sign_instruction(actor=user, instruction=inst), "已签收"),
+        "contact": (
+            lambda: actions.do_record_caller_contact(
+                actor=user,
+                instruction=inst,
+                reached=post.get("reached") == "yes",
+                note=post.get("note", ""),
+                contacted_at=local_time(request, "contacted_at", required=False),
+            ),
+            "已记录联系报警人情况",
+        ),
+        "feedback": (
+            lambda: actions.do_give_feedback(
+                actor=user, instruction=inst, text=post.get("text", "")
+            ),
+            "已反馈",
+        ),
+        "result": (result, "已反馈处置结果，等待区联动办审核"),
+        "return": (
+            lambda: actions.do_request_return(
+                actor=user, instruction=inst, reason=post.get("reason", "")
+            ),
+            "已提交退回申请",
+        ),
+        "join": (join, "已提请联动"),
+        "extension": (extension, "已提交延期申请，等待本单位主管领导审批"),
+    }
+    if action not in handlers:
+        return redirect(back)
+    call, done = handlers[action]
+    return run_action(request, back, call, done)
+
+
+def _is_leader(user: User) -> bool:
+    return access.is_unit_user(user) and user.role == Role.UNIT_LEADER
+
+
+@login_required_for(_is_leader)
+def approvals(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    pending = (
+        access.visible_extension_requests(user)
+        .filter(state="pending_leader")
+        .select_related("instruction__incident", "instruction__unit")
+        .order_by("created_at")
+    )
+    return render(
+        request,
+        "web/unit/approvals.html",
+        {"pending": pending, "leader_pending": len(pending), "tab": "approvals"},
+    )
+
+
+@login_required_for(_is_leader)
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = user_of(request)
+    ext = access.access_extension_request_for_leader(user, pk)
+    approve_it = request.POST.get("decision") == "approve"
+    return run_action(
+        request,
+        reverse("unit-approvals"),
+        lambda: actions.do_leader_decide_extension(
+            actor=user, request=ext, approve=approve_it, note=request.POST.get("note", "")
+        ),
+        "已同意，报区联动办审核" if approve_it else "已退回申请",
+    )
