@@ -5,7 +5,7 @@ names the offending field; keeping it yields none."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -179,7 +179,7 @@ def test_given_rfc3339_times_with_any_offset_when_validated_then_accepted(value)
 
 def test_given_times_in_other_offsets_when_checked_for_the_future_then_the_instant_counts():
     # 4 minutes ahead written in UTC is fine; 6 minutes ahead written in UTC-5 is not.
-    ok = _t(timedelta(minutes=4), tz=timezone.utc)
+    ok = _t(timedelta(minutes=4), tz=UTC)
     _, errors = contract.validate_incident(incident(received_at=ok, transferred_at=ok), NOW)
     assert errors == []
     value = _t(timedelta(minutes=6), tz=timezone(timedelta(hours=-5)))
@@ -241,7 +241,10 @@ INCIDENT_VIOLATIONS: list[Any] = [
         for f in ("longitude", "latitude")
         for v in WRONG_TYPES_NUMBER
     ),
-    *(pytest.param("repeat_calls", {"repeat_calls": v}, id=f"repeat-type-{v!r}") for v in WRONG_TYPES_INT),
+    *(
+        pytest.param("repeat_calls", {"repeat_calls": v}, id=f"repeat-type-{v!r}")
+        for v in WRONG_TYPES_INT
+    ),
     # required fields missing, or null
     *(
         pytest.param(f, {f: absent}, id=f"{f}-{'missing' if absent is MISSING else 'null'}")
@@ -272,7 +275,10 @@ INCIDENT_VIOLATIONS: list[Any] = [
     pytest.param("received_at", {"received_at": "1796001300"}, id="received-unix-string"),
     pytest.param(
         "received_at",
-        {"received_at": _t(timedelta(minutes=5, seconds=1)), "transferred_at": _t(timedelta(hours=1))},
+        {
+            "received_at": _t(timedelta(minutes=5, seconds=1)),
+            "transferred_at": _t(timedelta(hours=1)),
+        },
         id="received-5min-1s-future",
     ),
     pytest.param(

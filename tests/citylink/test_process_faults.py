@@ -213,6 +213,15 @@ def city_get(base_url: str, incident_id: str) -> requests.Response:
     )
 
 
+def make_incidents(
+    home: Path, reports_url: str, incident_ids: list[str], steps: list[str]
+) -> list[dict[str, Any]]:
+    """Point the peer's reports at `reports_url`, receive and advance the incidents in a
+    `liandong shell` process; returns their reports as stored."""
+    params = {"reports_url": reports_url, "incident_ids": incident_ids, "steps": steps}
+    return list(shell_json(home, f"PARAMS = {json.dumps(params)!r}\n" + MAKE_INCIDENTS_CODE))
+
+
 def start_server(home: Path, processes: list[Proc], name: str) -> Server:
     server = Server(home, name=name)
     processes.append(server)
@@ -332,21 +341,7 @@ def test_worker_killed_mid_delivery_loses_nothing(
     ).start()
     receivers.append(receiver)
     incident_id = new_incident_id("PFW")
-    made = shell_json(
-        home,
-        "PARAMS = "
-        + repr(
-            json.dumps(
-                {
-                    "reports_url": receiver.url,
-                    "incident_ids": [incident_id],
-                    "steps": ["dispatch", "sign"],
-                }
-            )
-        )
-        + "\n"
-        + MAKE_INCIDENTS_CODE,
-    )
+    made = make_incidents(home, receiver.url, [incident_id], ["dispatch", "sign"])
     assert [(r["sequence"], r["type"], r["state"]) for r in made] == [
         (1, "dispatched", "pending"),
         (2, "signed", "pending"),
@@ -419,15 +414,7 @@ def test_reports_wait_while_the_city_is_down_then_arrive_in_order(
 
     # The worker is running (short interval) while the steps are taken and the city is down.
     worker = start_worker(home, processes, "worker", LIANDONG_WORKER_INTERVAL="0.3")
-    made = shell_json(
-        home,
-        "PARAMS = "
-        + repr(
-            json.dumps({"reports_url": receiver.url, "incident_ids": incident_ids, "steps": STEPS})
-        )
-        + "\n"
-        + MAKE_INCIDENTS_CODE,
-    )
+    made = make_incidents(home, receiver.url, incident_ids, STEPS)
     assert len(made) == INCIDENTS_WHILE_DOWN * len(STEPS)
     for incident_id in incident_ids:
         assert [r["type"] for r in made if r["incident_id"] == incident_id] == REPORT_TYPES

@@ -29,7 +29,7 @@ from liandong.incidents.models import (
     JoinRequest,
     ReturnRequest,
 )
-from liandong.sla.services import warning_share
+from liandong.sla.services import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.services import match_street
 
@@ -82,12 +82,17 @@ def _instruction_queryset(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
     return qs.select_related("incident", "unit").prefetch_related(
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at")),
         Prefetch("caller_contacts", queryset=CallerContact.objects.order_by("contacted_at")),
+        "attachments",
     )
 
 
-def instruction_dict(instruction: Instruction, now: datetime | None = None) -> dict[str, Any]:
+def instruction_dict(
+    instruction: Instruction,
+    now: datetime | None = None,
+    shares: dict[int, float] | None = None,
+) -> dict[str, Any]:
     now = now or clock.now()
-    share = warning_share(instruction.level)
+    share = (shares or warning_shares())[instruction.level]
     return {
         "id": instruction.pk,
         "incident_id": instruction.incident.incident_id,
@@ -120,7 +125,8 @@ def instruction_dict(instruction: Instruction, now: datetime | None = None) -> d
                     "content_type": a.content_type,
                     "size": a.size,
                 }
-                for a in instruction.attachments.filter(purpose="result")
+                for a in instruction.attachments.all()
+                if a.purpose == "result"
             ],
         }
         if instruction.result_at
@@ -164,6 +170,7 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
         access.visible_instructions(user).filter(incident=incident)
     )
     all_units = incident.instructions.select_related("unit").order_by("id")
+    shares = warning_shares()
     elapsed_end = incident.closed_at or incident.withdrawn_at or now
     return {
         **incident_summary(incident),
@@ -190,7 +197,7 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
             {**(unit_ref(i.unit) or {}), "role": i.role, "state": i.state, "instruction": i.pk}
             for i in all_units
         ],
-        "instructions": [instruction_dict(i, now) for i in instructions],
+        "instructions": [instruction_dict(i, now, shares) for i in instructions],
         "raw_request": incident.raw_request if access.is_office(user) else None,
     }
 
@@ -243,9 +250,10 @@ def list_instructions(
         qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
     if unit:
         qs = qs.filter(unit__code=unit)
+    total = qs.count()
     qs = _instruction_queryset(qs.order_by("-dispatched_at", "-id"))
-    now = clock.now()
-    return qs.count(), [instruction_dict(i, now) for i in qs[offset : offset + limit]]
+    now, shares = clock.now(), warning_shares()
+    return total, [instruction_dict(i, now, shares) for i in qs[offset : offset + limit]]
 
 
 def triage_proposal(incident: Incident, category: Category) -> dict[str, Any]:
@@ -327,7 +335,8 @@ def pending_decisions(user: User) -> dict[str, list[dict[str, Any]]]:
             .select_related(*related)
         ]
         results = access.visible_instructions(user).filter(state=InstructionState.RESULT_REPORTED)
-        out["results"] = [instruction_dict(i) for i in _instruction_queryset(results)]
+        now, shares = clock.now(), warning_shares()
+        out["results"] = [instruction_dict(i, now, shares) for i in _instruction_queryset(results)]
     if user.role == "unit_leader":
         out["extensions_for_leader"] = [
             request_dict(r)

@@ -43,9 +43,11 @@ def limits_for_level(level: int) -> LevelLimits:
     )
 
 
-def warning_share(level: int) -> float:
-    row = TimeLimitSetting.objects.filter(level=level).first()
-    return row.warning_share if row else 0.8
+def warning_shares() -> dict[int, float]:
+    """The share of its time after which a running deadline shows as 即将超时, per level."""
+    shares = {1: 0.8, 2: 0.8}
+    shares.update(TimeLimitSetting.objects.values_list("level", "warning_share"))
+    return shares
 
 
 def plan_for(*, level: int, dispatched_at: datetime, tier: int, role: str) -> DeadlinePlan:

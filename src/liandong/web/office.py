@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -30,7 +31,7 @@ from liandong.incidents.models import (
     Level,
     ReturnRequest,
 )
-from liandong.sla.services import warning_share
+from liandong.sla.services import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.services import suggest_category
 from liandong.web.common import (
@@ -111,13 +112,16 @@ def _board(request: HttpRequest) -> tuple[list[BoardRow], dict[str, str]]:
     if filters["street"]:
         qs = qs.filter(incident__street__code=filters["street"])
     now = clock.now()
-    shares = {1: warning_share(1), 2: warning_share(2)}
-    rows = [board_row(inst, now, shares[inst.level]) for inst in qs[:500]]
+    shares = warning_shares()
+    rows = [board_row(inst, now, shares[inst.level]) for inst in qs[:2000]]
     if filters["sort"] == "dispatched":
         rows.sort(key=lambda r: r.instruction.dispatched_at, reverse=True)
     else:
         rows.sort(key=lambda r: r.seconds_left)
     return rows, filters
+
+
+BOARD_ROWS = 100
 
 
 @office_page
@@ -128,7 +132,8 @@ def console(request: HttpRequest) -> HttpResponse:
         "web/office/console.html",
         "console",
         intake=_intake(),
-        rows=rows,
+        rows=rows[:BOARD_ROWS],
+        total_rows=len(rows),
         filters=filters,
         units=_linkage_units(),
         categories=Category.objects.filter(active=True),
@@ -185,7 +190,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         incident=incident,
         detail=detail,
         instructions=instructions,
-        shares={1: warning_share(1), 2: warning_share(2)},
+        shares=warning_shares(),
         timeline=[
             {**e, "when": datetime.fromisoformat(e["occurred_at"])}
             for e in selectors.timeline(user, incident)
@@ -412,11 +417,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(
             Q(incident_id__icontains=q) | Q(address__icontains=q) | Q(content__icontains=q)
         )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return _page(
         request,
         "web/office/incidents.html",
         "incidents",
-        incidents=qs[:200],
+        incidents=page.object_list,
+        page=page,
         q=q,
         status=status,
         statuses=Incident._meta.get_field("status").choices,

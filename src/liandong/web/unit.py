@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES
 from liandong.incidents.models import ExtensionRequest, Instruction
-from liandong.sla.services import warning_share
+from liandong.sla.services import warning_shares
 from liandong.units.models import Unit, UnitKind
 from liandong.web.common import (
     board_row,
@@ -41,16 +42,23 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if show == "open":
         qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
     now = clock.now()
+    shares = warning_shares()
     rows = [
-        board_row(inst, now, warning_share(inst.level))
-        for inst in qs.order_by("-dispatched_at")[:200]
+        board_row(inst, now, shares[inst.level]) for inst in qs.order_by("-dispatched_at")[:200]
     ]
     # urgency first (level 1 before level 2), then the least time left
     rows.sort(key=lambda r: (r.instruction.level, r.seconds_left))
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "web/unit/workbench.html",
-        {"rows": rows, "show": show, "leader_pending": _leader_pending(user), "tab": "work"},
+        {
+            "rows": page.object_list,
+            "page": page,
+            "show": show,
+            "leader_pending": _leader_pending(user),
+            "tab": "work",
+        },
     )
 
 
@@ -69,7 +77,7 @@ def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "i": inst,
             "incident": inst.incident,
-            "share": warning_share(inst.level),
+            "share": warning_shares()[inst.level],
             "units": Unit.objects.filter(
                 kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True
             ).exclude(pk=inst.unit_id),
