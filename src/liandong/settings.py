@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "liandong.api.middleware.ApiErrorBodyMiddleware",
 ]
 
 ROOT_URLCONF = "liandong.urls"

@@ -122,11 +122,20 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     return _error(request, 422, "invalid", "请求不符合接口规定")
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _decode(request: HttpRequest) -> Any:
+    """The body as JSON, strictly: no NaN/Infinity, no absurd numbers or nesting."""
     try:
-        return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(request.body.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedJson("请求体不是有效的JSON") from exc
+    bad = contract.unstorable_strings(payload)
+    if bad:
+        raise InvalidInput(bad, "请求不符合接口规定")
+    return payload
 
 
 def contract_error(fields: list[FieldError]) -> DomainError:

@@ -14,8 +14,12 @@ from typing import Any
 
 from liandong.common.errors import FieldError
 
-ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-PHONE_RE = re.compile(r"^[0-9+\- ]{3,20}$")
+ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+PHONE_RE = re.compile(r"[0-9+\- ]{3,20}")
+RFC3339_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 MESSAGE_TYPES = ("supplement", "urge", "withdraw")
 COORDINATE_SYSTEMS = ("gcj02", "wgs84", "bd09")
 
@@ -53,7 +57,7 @@ class _Checker:
         if len(value) < min_len or len(value) > max_len:
             self.fail(field, "invalid_length", f"{field} must be {min_len}–{max_len} characters")
             return None
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             self.fail(field, "invalid_format", f"{field} has characters that are not allowed")
             return None
         return value
@@ -62,7 +66,7 @@ class _Checker:
         raw = self.string(field, required=required, min_len=1, max_len=40)
         if raw is None:
             return None
-        if "T" not in raw and " " not in raw:
+        if not RFC3339_RE.fullmatch(raw):
             self.fail(field, "invalid_time", f"{field} must be an RFC 3339 time with an offset")
             return None
         try:
@@ -70,8 +74,10 @@ class _Checker:
         except ValueError:
             self.fail(field, "invalid_time", f"{field} must be an RFC 3339 time with an offset")
             return None
-        if value.tzinfo is None:
-            self.fail(field, "missing_offset", f"{field} must carry its offset, e.g. +08:00")
+        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            self.fail(
+                field, "out_of_range", f"{field} must be between {EARLIEST_YEAR} and {LATEST_YEAR}"
+            )
             return None
         return value
 
@@ -202,3 +208,24 @@ def validate_message(payload: Any) -> tuple[CityMessage | None, list[FieldError]
         return None, c.errors
     assert message_id and kind and sent_at
     return CityMessage(message_id=message_id, type=kind, sent_at=sent_at, text=text or ""), []
+
+
+def unstorable_strings(value: Any, path: str = "$") -> list[FieldError]:
+    """Strings a database cannot keep (NUL characters, lone surrogates), wherever they are."""
+    errors: list[FieldError] = []
+    if isinstance(value, str):
+        if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            field = path.removeprefix("$.") if path != "$" else path
+            errors.append(
+                FieldError(
+                    field, "invalid_characters", f"{field} contains characters that are not allowed"
+                )
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            errors += unstorable_strings(key, path)
+            errors += unstorable_strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            errors += unstorable_strings(item, f"{path}[{index}]")
+    return errors

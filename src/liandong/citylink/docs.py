@@ -15,6 +15,10 @@ DESCRIPTION = (
     "413 请求体超过 256 KiB；415 非 application/json；422 invalid（每个出错字段一条）。"
     "同一 incident_id 内容相同的重发回答 200，内容不同回答 409 conflict；同一 message_id 内容相同的重发回答 200。"
     "区平台在报警信息持久保存之后才回答 201。"
+    "本区对接口未规定之处的处理：时间须在2000至2100年之间；repeat_calls 不超过10000；"
+    "字符串中不得含 NUL 字符；同一 message_id 内容不同回答 409 conflict；"
+    "对已办结、已退回、已合并或已撤回的警情发送任何后续消息均回答 409 closed；"
+    "错误中的 field 为出错字段的路径（如 latitude；整个请求体为 $）。"
 )
 
 _TIME = {"type": "string", "format": "date-time", "example": "2026-11-30T09:15:00+08:00"}

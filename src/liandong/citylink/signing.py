@@ -16,10 +16,11 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 def matches_any(secrets: Iterable[str], timestamp: str, body: bytes, given: str) -> bool:
     """Constant-time comparison against every active secret (rotation)."""
+    given_bytes = given.encode("utf-8", "surrogateescape")  # headers may carry any characters
     found = False
     for secret in secrets:
         # No early exit: every key is compared, so timing says nothing about which one matched.
-        found |= hmac.compare_digest(signature(secret, timestamp, body), given)
+        found |= hmac.compare_digest(signature(secret, timestamp, body).encode(), given_bytes)
     return found
 
 

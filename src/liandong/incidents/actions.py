@@ -464,15 +464,19 @@ def do_city_urge_incident(*, incident: Incident, text: str = "") -> int:
     incident = _lock_incident(incident)
     INCIDENT.next_state(incident.status, "supplement")
     urged = 0
-    for instruction in _open_instructions(incident).filter(
-        state__in=[
-            InstructionState.PENDING_SIGN,
-            InstructionState.SIGNED,
-            InstructionState.IN_PROGRESS,
-        ]
-    ):
-        do_urge_instruction(actor=None, instruction=instruction, note=text, by_city=True)
-        urged += 1
+    working = {InstructionState.PENDING_SIGN, InstructionState.SIGNED, InstructionState.IN_PROGRESS}
+    for instruction in _open_instructions(incident).select_related("unit"):
+        if instruction.state in working:
+            do_urge_instruction(actor=None, instruction=instruction, note=text, by_city=True)
+            urged += 1
+        else:  # waiting for the office's decision: told, not counted against it
+            _notify(
+                unit=instruction.unit,
+                incident=incident,
+                instruction=instruction,
+                kind="urged",
+                text=f"市平台催办：{text or incident.address}",
+            )
     if urged == 0:
         _event(
             incident=incident,
@@ -1132,7 +1136,7 @@ def do_urge_instruction(
     urge = Urge.objects.create(
         instruction=instruction,
         by_city=by_city,
-        note=_text("note", note, max_length=1000, required=False),
+        note=_text("note", note, max_length=2000, required=False),
         created_by=actor,
         created_at=clock.now(),
     )
