@@ -309,6 +309,14 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
     ("POST", "/incidents/{incident_id}/withdraw"): Case(
         OFFICE, _incident("/withdraw", {"reason": "报警人取消"})
     ),
+    # the office's outbox of reports to the city: office-only as a whole (units get 403)
+    ("GET", "/city-reports/backlog"): Case(
+        OFFICE_READ, lambda i: Call("GET", "/city-reports/backlog")
+    ),
+    ("GET", "/city-reports"): Case(OFFICE_READ, lambda i: Call("GET", "/city-reports")),
+    ("POST", "/city-reports/{report_pk}/resend"): Case(
+        OFFICE, lambda i: Call("POST", "/city-reports/999999/resend", {})
+    ),
     # instructions
     ("GET", "/instructions"): Case(READ, lambda i: Call("GET", "/instructions")),
     ("GET", "/instructions/{instruction_id}"): Case(READ, _instruction("")),
@@ -385,8 +393,9 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
 
 #: Path parameters that name an incident or something inside one: isolation applies.
 SCOPED_PARAMS = frozenset({"incident_id", "instruction_id", "request_id", "attachment_id"})
-#: Path parameters that name shared reference data, the same for everyone.
-REFERENCE_PARAMS = frozenset({"code", "year"})
+#: Path parameters that name shared reference data, the same for everyone, or the office's own
+#: records (reports to the city), whose endpoints refuse every unit user as a whole (403).
+REFERENCE_PARAMS = frozenset({"code", "year", "report_pk"})
 #: Path parameters that name something inside one instruction (the cooperating unit may see the
 #: incident but not another unit's instruction, its requests or its files).
 INSTRUCTION_PARAMS = frozenset({"instruction_id", "request_id", "attachment_id"})
