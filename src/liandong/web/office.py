@@ -121,7 +121,8 @@ def _board(request: HttpRequest) -> tuple[list[BoardRow], dict[str, str]]:
     return rows, filters
 
 
-BOARD_ROWS = 100
+BOARD_ROWS = 50
+BOARD_ROWS_ALL = 300
 
 
 @office_page
@@ -132,7 +133,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "web/office/console.html",
         "console",
         intake=_intake(),
-        rows=rows[:BOARD_ROWS],
+        rows=rows[: BOARD_ROWS_ALL if request.GET.get("all") else BOARD_ROWS],
         total_rows=len(rows),
         filters=filters,
         units=_linkage_units(),
