@@ -93,7 +93,9 @@ def browser(_django_db_beside_playwright: None) -> Iterator[Any]:
         playwright.stop()
 
 
-def png_bytes(width: int = 16, height: int = 12, rgb: tuple[int, int, int] = (11, 61, 145)) -> bytes:
+def png_bytes(
+    width: int = 16, height: int = 12, rgb: tuple[int, int, int] = (11, 61, 145)
+) -> bytes:
     """A small valid PNG, for the photo upload."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -171,8 +173,11 @@ class Site:
 
 
 @pytest.fixture
-def site(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Site]:
+def site(browser: Any, live_server: Any, transactional_db: None, settings: Any) -> Iterator[Site]:
     """The app on the live server with the default data, and a browser to visit it."""
+    # A fast password hash: each person logs in through the form (the server thread reads the
+    # same settings object, so both sides use it); the product's hasher costs ~1 s per person.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     s = Site(url=live_server.url.rstrip("/"), browser=browser)
     try:
         yield s

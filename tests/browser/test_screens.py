@@ -52,10 +52,16 @@ def _world(site: Site) -> World:
     busy = dispatched(by=d, level=1)
     housing = instruction_of(busy, "housing")
     actions.do_sign_instruction(actor=officer, instruction=housing)
-    actions.do_record_caller_contact(actor=officer, instruction=housing, reached=True, note="已约定")
+    actions.do_record_caller_contact(
+        actor=officer, instruction=housing, reached=True, note="已约定"
+    )
     actions.do_give_feedback(actor=officer, instruction=housing, text="已到场，关闭阀门")
     photo = actions.do_upload_attachment(
-        actor=officer, instruction=housing, name="现场.png", content_type="image/png", data=png_bytes()
+        actor=officer,
+        instruction=housing,
+        name="现场.png",
+        content_type="image/png",
+        data=png_bytes(),
     )
     actions.do_report_result(
         actor=officer,

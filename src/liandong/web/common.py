@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -62,12 +63,14 @@ def login_required_for(check: Callable[[User], bool]) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not check(user_of(request)):
-                raise Forbidden("没有权限打开此页面")
             try:
+                if not check(user_of(request)):
+                    raise Forbidden("没有权限打开此页面")
                 return view(request, *args, **kwargs)
             except NotFound as exc:
                 raise Http404(exc.message) from exc
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
 
         return wrapped
 

@@ -164,6 +164,26 @@ def live(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _pending_requests(incident: Incident) -> list[dict[str, Any]]:
+    """Requests on the incident's instructions that wait for someone, for the instruction cards."""
+    waiting = ["pending_leader", "pending_office"]
+    found: list[dict[str, Any]] = []
+    for model, label in (
+        (ExtensionRequest, "延期申请"),
+        (JoinRequest, "提请联动"),
+        (ReturnRequest, "退回申请"),
+    ):
+        for r in model.objects.filter(instruction__incident=incident, state__in=waiting):  # type: ignore[attr-defined]
+            found.append(
+                {
+                    "instruction_id": r.instruction_id,
+                    "label": f"{label}·{r.get_state_display()}",
+                    "reason": r.reason,
+                }
+            )
+    return found
+
+
 @office_page
 def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     user = user_of(request)
@@ -177,6 +197,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     )
     suggested = incident.category or suggest_category(incident.content)
     proposal = selectors.triage_proposal(incident, suggested) if suggested else None
+    proposal_codes = [u["code"] for u in proposal["cooperating_units"]] if proposal else []
     open_incidents = (
         Incident.objects.filter(status__in=["new", "dispatched"])
         .exclude(pk=incident.pk)
@@ -198,11 +219,13 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         ],
         reports=backlog.reports(incident_id=incident.incident_id, limit=200)[::-1],
         categories=Category.objects.filter(active=True),
-        units=_linkage_units(),
+        # the proposed cooperating units first, so they are in view in the list
+        units=sorted(_linkage_units(), key=lambda u: u.code not in proposal_codes),
         streets=Unit.objects.filter(kind=UnitKind.STREET),
         suggested=suggested,
         proposal=proposal,
-        proposal_codes=[u["code"] for u in proposal["cooperating_units"]] if proposal else [],
+        proposal_codes=proposal_codes,
+        pending_requests=_pending_requests(incident),
         open_incidents=open_incidents,
         levels=Level.choices,
         now=clock.now(),
@@ -235,9 +258,7 @@ def _incident_handlers(
             level=int(level) if level.isdigit() else 0,
             category=category,
             primary_unit=unit_from(request, "primary_unit"),
-            cooperating_units=units_from(request, "cooperating_units")
-            if post.get("incident_class") == "linked_disposal"
-            else [],
+            cooperating_units=units_from(request, "cooperating_units"),
             street=optional_unit(request, "street"),
             note=post.get("note", ""),
         )

@@ -119,9 +119,28 @@
         if (!p) return;
         var form = sel.form;
         if (p.primary_unit) form.elements.primary_unit.value = p.primary_unit.code;
-        var coop = (p.cooperating_units || []).map(function (u) { return u.code; });
-        Array.prototype.forEach.call(form.elements.cooperating_units.options, function (o) { o.selected = coop.indexOf(o.value) >= 0; });
+        var select = form.elements.cooperating_units;
+        select.dataset.proposed = (p.cooperating_units || []).map(function (u) { return u.code; }).join(" ");
+        if (!select.disabled) selectProposed(select);
         if (p.street) form.elements.street.value = p.street.code;
       });
+  });
+
+  // Cooperating units belong to linked disposal: the list follows the chosen class.
+  function selectProposed(select) {
+    var proposed = (select.dataset.proposed || "").split(" ");
+    Array.prototype.forEach.call(select.options, function (o) { o.selected = proposed.indexOf(o.value) >= 0; });
+    var first = select.querySelector("option:checked");
+    if (first) select.scrollTop = first.offsetTop - select.offsetTop;
+  }
+  document.addEventListener("change", function (ev) {
+    var radio = ev.target.closest("input[name=incident_class]");
+    if (!radio) return;
+    var select = radio.form.elements.cooperating_units;
+    if (!select) return;
+    var linked = radio.value === "linked_disposal";
+    select.disabled = !linked;
+    if (linked) { selectProposed(select); }
+    else { Array.prototype.forEach.call(select.options, function (o) { o.selected = false; }); }
   });
 })();
