@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -45,6 +46,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.display_name}（{self.get_role_display()}）"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in UNIT_ROLES and self.unit_id is None:
+            raise ValidationError({"unit": "联动单位的值班员和主管领导必须选择所属单位"})
+        if self.role not in UNIT_ROLES and self.unit_id is not None:
+            raise ValidationError(
+                {"unit": "区联动办、区领导和管理员不属于联动单位，请清空所属单位"}
+            )
 
 
 def hash_token(raw: str) -> str:
