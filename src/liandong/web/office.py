@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import F, Min, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -93,16 +93,15 @@ def _linkage_units() -> list[Unit]:
     )
 
 
-def _board(request: HttpRequest) -> tuple[list[BoardRow], dict[str, str]]:
-    """Open instructions with their nearest running deadline, filtered and sorted."""
+BOARD_ROWS = 50
+BOARD_ROWS_ALL = 300
+
+
+def _board(request: HttpRequest) -> tuple[list[BoardRow], int, dict[str, str]]:
+    """Open instructions ordered in the database by their nearest running deadline (or by
+    dispatch time), filtered; returns the rows to show, how many there are, and the filters."""
     filters = {k: request.GET.get(k, "") for k in ("unit", "level", "category", "street", "sort")}
-    qs = (
-        Instruction.objects.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
-        .select_related("incident", "unit", "incident__category", "incident__street")
-        .prefetch_related(
-            Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
-        )
-    )
+    qs = Instruction.objects.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
     if filters["unit"]:
         qs = qs.filter(unit__code=filters["unit"])
     if filters["level"] in ("1", "2"):
@@ -111,30 +110,31 @@ def _board(request: HttpRequest) -> tuple[list[BoardRow], dict[str, str]]:
         qs = qs.filter(incident__category__code=filters["category"])
     if filters["street"]:
         qs = qs.filter(incident__street__code=filters["street"])
-    now = clock.now()
-    shares = warning_shares()
-    rows = [board_row(inst, now, shares[inst.level]) for inst in qs[:2000]]
+    total = qs.count()
     if filters["sort"] == "dispatched":
-        rows.sort(key=lambda r: r.instruction.dispatched_at, reverse=True)
+        qs = qs.order_by("-dispatched_at", "-id")
     else:
-        rows.sort(key=lambda r: r.seconds_left)
-    return rows, filters
-
-
-BOARD_ROWS = 50
-BOARD_ROWS_ALL = 300
+        qs = qs.annotate(
+            next_due=Min("deadlines__due_at", filter=Q(deadlines__state=DeadlineState.OPEN))
+        ).order_by(F("next_due").asc(nulls_last=True), "id")
+    limit = BOARD_ROWS_ALL if request.GET.get("all") else BOARD_ROWS
+    page = qs.select_related("incident", "unit", "incident__category").prefetch_related(
+        Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
+    )[:limit]
+    now, shares = clock.now(), warning_shares()
+    return [board_row(inst, now, shares[inst.level]) for inst in page], total, filters
 
 
 @office_page
 def console(request: HttpRequest) -> HttpResponse:
-    rows, filters = _board(request)
+    rows, total, filters = _board(request)
     return _page(
         request,
         "web/office/console.html",
         "console",
         intake=_intake(),
-        rows=rows[: BOARD_ROWS_ALL if request.GET.get("all") else BOARD_ROWS],
-        total_rows=len(rows),
+        rows=rows,
+        total_rows=total,
         filters=filters,
         units=_linkage_units(),
         categories=Category.objects.filter(active=True),
