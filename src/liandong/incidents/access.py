@@ -12,6 +12,8 @@ Something a user may not see is answered as not found, so its existence does not
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db.models import QuerySet
 
 from liandong.accounts.models import OFFICE_ROLES, UNIT_ROLES, Role, User
@@ -111,39 +113,36 @@ def visible_return_requests(user: User) -> QuerySet[ReturnRequest]:
     return ReturnRequest.objects.filter(instruction__in=visible_instructions(user))
 
 
-def access_extension_request_for_leader(user: User, request_id: int) -> ExtensionRequest:
-    request = visible_extension_requests(user).filter(pk=request_id).first()
+_R = TypeVar("_R", ExtensionRequest, JoinRequest, ReturnRequest)
+
+
+def _visible_request(requests: QuerySet[_R], request_id: int, what: str) -> _R:
+    request = requests.filter(pk=request_id).select_related("instruction").first()
     if request is None:
-        raise NotFound("延期申请不存在或无权查看", code="unknown_request")
+        raise NotFound(f"{what}不存在或无权查看", code="unknown_request")
+    return request
+
+
+def access_extension_request_for_leader(user: User, request_id: int) -> ExtensionRequest:
+    request = _visible_request(visible_extension_requests(user), request_id, "延期申请")
     if user.role != Role.UNIT_LEADER or request.instruction.unit_id != user.unit_id:
         raise Forbidden("只有本单位主管领导可以审批延期申请")
     return request
 
 
 def access_extension_request_for_office(user: User, request_id: int) -> ExtensionRequest:
-    request = visible_extension_requests(user).filter(pk=request_id).first()
-    if request is None:
-        raise NotFound("延期申请不存在或无权查看", code="unknown_request")
+    request = _visible_request(visible_extension_requests(user), request_id, "延期申请")
     require_office(user)
     return request
 
 
 def access_join_request_for_office(user: User, request_id: int) -> JoinRequest:
-    request = visible_join_requests(user).filter(pk=request_id).first()
-    if request is None:
-        raise NotFound("提请联动不存在或无权查看", code="unknown_request")
+    request = _visible_request(visible_join_requests(user), request_id, "提请联动")
     require_office(user)
     return request
 
 
 def access_return_request_for_office(user: User, request_id: int) -> ReturnRequest:
-    request = visible_return_requests(user).filter(pk=request_id).first()
-    if request is None:
-        raise NotFound("退回申请不存在或无权查看", code="unknown_request")
+    request = _visible_request(visible_return_requests(user), request_id, "退回申请")
     require_office(user)
     return request
-
-
-def can_see_caller(user: User) -> bool:
-    """Everyone who may see an incident may see the caller's number (units must call back)."""
-    return user.is_active
