@@ -4,10 +4,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
 from liandong.accounts.models import ApiToken, User
 from liandong.accounts.services import do_issue_api_token
+
+
+# Permissions follow the role (one access gate), not Django groups.
+admin.site.unregister(Group)
 
 
 @admin.register(User)
