@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from liandong.accounts.models import ApiToken, User
 from liandong.accounts.services import do_issue_api_token
 
-
 # Permissions follow the role (one access gate), not Django groups.
 admin.site.unregister(Group)
 
