@@ -41,3 +41,28 @@ def test_a_unit_role_needs_a_unit(db):
 
     with pytest.raises(ValidationError):
         UserFactory.build(role="duty_officer", unit=None).clean()
+
+
+def test_importing_a_file_in_the_admin(db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    assert client.get("/admin/sla/holidayyear/").status_code == 200
+    good = SimpleUploadedFile(
+        "2027.yaml", b"2027:\n  holidays: [2027-01-01]\n  makeup_workdays: []\n", "text/yaml"
+    )
+    response = client.post("/admin/sla/holidayyear/import/", {"file": good, "source": "通知"})
+    assert response.status_code == 302
+    assert HolidayYear.objects.get(year=2027).source == "通知"
+    bad = SimpleUploadedFile(
+        "2028.yaml",
+        b"2028:\n  holidays: [2028-01-01]\n  makeup_workdays: [2028-01-05]\n",
+        "text/yaml",
+    )
+    response = client.post("/admin/sla/holidayyear/import/", {"file": bad})
+    assert response.status_code == 200 and "2028-01-05" in response.content.decode()
+    assert not HolidayYear.objects.filter(year=2028).exists()

@@ -3,13 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from liandong.common.errors import InvalidInput
 from liandong.sla.models import HolidayYear, TimeLimitSetting
-from liandong.sla.services import do_save_holiday_year
+from liandong.sla.services import do_import_calendar_yaml, do_save_holiday_year
 from liandong.sla.workcal import CalendarError, parse_year_arrangement
 
 
@@ -53,10 +56,53 @@ class HolidayYearForm(forms.ModelForm):
         return data
 
 
+class CalendarImportForm(forms.Form):
+    file = forms.FileField(
+        label="节假日安排文件（YAML）",
+        help_text="格式同系统自带的 calendar-cn.yaml：按年份列出 holidays 和 makeup_workdays",
+    )
+    source = forms.CharField(label="依据", required=False, max_length=200)
+
+
 @admin.register(HolidayYear)
 class HolidayYearAdmin(SimpleHistoryAdmin):
     form = HolidayYearForm
     list_display = ("year", "source", "updated_at")
+    change_list_template = "admin/sla/holidayyear/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        custom = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="sla_holidayyear_import",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CalendarImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = form.cleaned_data["file"].read().decode("utf-8")
+                years = do_import_calendar_yaml(text=text, source=form.cleaned_data["source"])
+            except UnicodeDecodeError:
+                form.add_error("file", "文件应为UTF-8编码")
+            except InvalidInput as exc:
+                for field in exc.fields:
+                    form.add_error("file", field.message)
+            else:
+                messages.success(request, f"已导入：{'、'.join(str(y) for y in years)}年")
+                return redirect("admin:sla_holidayyear_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "导入节假日安排",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/sla/holidayyear/import.html", context)
 
     def save_model(self, request: HttpRequest, obj: HolidayYear, form: Any, change: bool) -> None:
         try:

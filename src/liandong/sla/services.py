@@ -122,3 +122,34 @@ def recompute_working_day_deadlines() -> int:
             do_recompute_deadline(deadline=deadline, due_at=due.at, provisional=due.provisional)
             changed += 1
     return changed
+
+
+def do_import_calendar_yaml(*, text: str, source: str = "") -> list[int]:
+    """Import years from YAML shaped like the shipped calendar-cn.yaml. All years or none."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput.one("file", "invalid_yaml", f"文件不是有效的YAML：{exc}") from exc
+    if not isinstance(data, dict) or not data:
+        raise InvalidInput.one(
+            "file", "invalid_shape", "文件应按年份列出 holidays 和 makeup_workdays"
+        )
+    years = []
+    with transaction.atomic():
+        for year, arrangement in sorted(data.items(), key=lambda item: str(item[0])):
+            if not str(year).isdigit() or not isinstance(arrangement or {}, dict):
+                raise InvalidInput.one("file", "invalid_shape", f"无法识别的年份：{year}")
+            try:
+                do_save_holiday_year(
+                    year=int(year),
+                    holidays=(arrangement or {}).get("holidays", []),
+                    makeup_workdays=(arrangement or {}).get("makeup_workdays", []),
+                    source=source,
+                )
+            except InvalidInput as exc:
+                problems = "；".join(f.message for f in exc.fields)
+                raise InvalidInput.one("file", "invalid_date", f"{year}年：{problems}") from exc
+            years.append(int(year))
+    return years
