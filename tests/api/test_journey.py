@@ -5,8 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 from liandong import clock
-from liandong.incidents.models import Event, Notification
+from liandong.incidents.models import Event, Incident, Notification
 from tests.factories import Api, error_fields, instruction_of, new_incident, office_user, unit_user
+
+NOISE_TO_ECOLOGY = {
+    "incident_class": "source_diversion",
+    "level": 2,
+    "category": "noise",
+    "primary_unit": "ecology",
+}
+
+
+def dispatch_noise_to_ecology(office: Api, incident: Incident, **overrides: object) -> dict:
+    response = office.post(
+        f"/incidents/{incident.incident_id}/dispatch", {**NOISE_TO_ECOLOGY, **overrides}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
 
 
 def _deadline(body: dict, kind: str) -> dict:
@@ -242,15 +257,7 @@ def test_return_then_reassign_gives_the_new_unit_fresh_deadlines(db, frozen_at):
     frozen_at("2026-12-01T10:00:00+08:00")
     office = Api(office_user())
     incident = new_incident()
-    office.post(
-        f"/incidents/{incident.incident_id}/dispatch",
-        {
-            "incident_class": "source_diversion",
-            "level": 2,
-            "category": "noise",
-            "primary_unit": "ecology",
-        },
-    )
+    dispatch_noise_to_ecology(office, incident)
     inst = instruction_of(incident, "ecology")
     ecology = Api(unit_user("ecology"))
     clock.advance(timedelta(hours=1))
@@ -281,15 +288,7 @@ def test_return_then_reassign_gives_the_new_unit_fresh_deadlines(db, frozen_at):
 def test_insisting_on_a_return_gives_the_instruction_back_in_its_earlier_state(db):
     office = Api(office_user())
     incident = new_incident()
-    office.post(
-        f"/incidents/{incident.incident_id}/dispatch",
-        {
-            "incident_class": "source_diversion",
-            "level": 2,
-            "category": "noise",
-            "primary_unit": "ecology",
-        },
-    )
+    dispatch_noise_to_ecology(office, incident)
     inst = instruction_of(incident, "ecology")
     ecology = Api(unit_user("ecology"))
     ecology.post(f"/instructions/{inst.pk}/sign")
@@ -334,15 +333,7 @@ def test_extension_goes_from_duty_officer_to_leader_to_office_and_keeps_the_orig
     frozen_at("2026-11-27T15:00:00+08:00")  # Friday; 3 working days → ends 24:00 Wed 12-02
     office = Api(office_user())
     incident = new_incident()
-    office.post(
-        f"/incidents/{incident.incident_id}/dispatch",
-        {
-            "incident_class": "source_diversion",
-            "level": 2,
-            "category": "noise",
-            "primary_unit": "ecology",
-        },
-    )
+    dispatch_noise_to_ecology(office, incident)
     inst = instruction_of(incident, "ecology")
     officer, leader = Api(unit_user("ecology")), Api(unit_user("ecology", role="unit_leader"))
     officer.post(f"/instructions/{inst.pk}/sign")
@@ -392,15 +383,7 @@ def test_extension_request_after_the_result_deadline_is_refused(db, frozen_at):
     frozen_at("2026-12-01T09:00:00+08:00")
     office = Api(office_user())
     incident = new_incident()
-    office.post(
-        f"/incidents/{incident.incident_id}/dispatch",
-        {
-            "incident_class": "source_diversion",
-            "level": 1,
-            "category": "noise",
-            "primary_unit": "ecology",
-        },
-    )
+    dispatch_noise_to_ecology(office, incident, level=1)
     inst = instruction_of(incident, "ecology")
     officer = Api(unit_user("ecology"))
     officer.post(f"/instructions/{inst.pk}/sign")
@@ -443,15 +426,7 @@ def test_withdraw_stops_every_clock_and_tells_every_unit(db):
 def test_urge_is_recorded_and_reaches_the_unit(db):
     office = Api(office_user())
     incident = new_incident()
-    office.post(
-        f"/incidents/{incident.incident_id}/dispatch",
-        {
-            "incident_class": "source_diversion",
-            "level": 2,
-            "category": "noise",
-            "primary_unit": "ecology",
-        },
-    )
+    dispatch_noise_to_ecology(office, incident)
     inst = instruction_of(incident, "ecology")
     assert office.post(f"/instructions/{inst.pk}/urge", {"note": "请尽快签收"}).status_code == 201
     assert inst.urges.count() == 1
@@ -462,15 +437,7 @@ def test_urge_is_recorded_and_reaches_the_unit(db):
 def test_result_with_a_photo_attachment(db):
     office = Api(office_user())
     incident = new_incident()
-    office.post(
-        f"/incidents/{incident.incident_id}/dispatch",
-        {
-            "incident_class": "source_diversion",
-            "level": 2,
-            "category": "noise",
-            "primary_unit": "ecology",
-        },
-    )
+    dispatch_noise_to_ecology(office, incident)
     inst = instruction_of(incident, "ecology")
     officer = Api(unit_user("ecology"))
     officer.post(f"/instructions/{inst.pk}/sign")
