@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import datetime
 
 import pytest
@@ -31,7 +32,8 @@ def _default_data(request: pytest.FixtureRequest) -> None:
     )
     if not wants_db:
         return
-    request.getfixturevalue("db") if "transactional_db" not in request.fixturenames else None
+    if "transactional_db" not in request.fixturenames:
+        request.getfixturevalue("db")
     from liandong.units.models import Unit
 
     if not Unit.objects.exists():
@@ -41,18 +43,14 @@ def _default_data(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def frozen_at() -> Iterator[object]:
+def frozen_at() -> Iterator[Callable[[str | datetime], None]]:
     """Use as `frozen_at("2026-11-30T09:00:00+08:00")`; moves with liandong.clock.advance."""
     from liandong import clock
 
-    stack: list[object] = []
+    with ExitStack() as stack:
 
-    def freeze(moment: str | datetime) -> None:
-        at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-        cm = clock.frozen(at)
-        cm.__enter__()
-        stack.append(cm)
+        def freeze(moment: str | datetime) -> None:
+            at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+            stack.enter_context(clock.frozen(at))
 
-    yield freeze
-    while stack:
-        stack.pop().__exit__(None, None, None)  # type: ignore[attr-defined]
+        yield freeze

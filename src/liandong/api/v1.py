@@ -3,7 +3,6 @@ gate, translate codes to rows, call one action, answer with a selector's view of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
@@ -16,13 +15,13 @@ from liandong.api import errors, schemas
 from liandong.api.auth import AUTH
 from liandong.citylink import backlog
 from liandong.citylink.models import CityReport
-from liandong.common.errors import FieldError, Forbidden, InvalidInput, NotFound
+from liandong.common.errors import Forbidden, InvalidInput, NotFound
 from liandong.incidents import access, actions, selectors
 from liandong.incidents.models import Attachment
 from liandong.sla.models import HolidayYear
 from liandong.sla.services import do_save_holiday_year
 from liandong.units.models import Category, TierChange, Unit
-from liandong.units.services import do_change_unit_tier
+from liandong.units.services import do_change_unit_tier, unit_by_code, units_by_codes
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -60,23 +59,6 @@ def _user(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     return user
-
-
-def _unit(field: str, code: str | None) -> Unit:
-    unit = Unit.objects.filter(code=code).first() if code else None
-    if unit is None:
-        raise InvalidInput.one(field, "unknown_unit", f"单位代码「{code}」不存在")
-    return unit
-
-
-def _units(field: str, codes: Sequence[str]) -> list[Unit]:
-    found = {u.code: u for u in Unit.objects.filter(code__in=codes)}
-    unknown = [c for c in codes if c not in found]
-    if unknown:
-        raise InvalidInput(
-            [FieldError(field, "unknown_unit", f"单位代码「{c}」不存在") for c in unknown]
-        )
-    return [found[c] for c in codes]
 
 
 def _category(code: str) -> Category:
@@ -118,29 +100,9 @@ def whoami(request: HttpRequest) -> dict[str, Any]:
 def notifications(
     request: HttpRequest, unread_only: bool = False, limit: int = 50
 ) -> list[dict[str, Any]]:
-    user = _user(request)
-    from liandong.incidents.models import Notification
-
-    unit_id = user.unit_id if access.is_unit_user(user) else None
-    if unit_id is None and access.is_office(user):
-        unit_id = Unit.objects.filter(code=actions.OFFICE_CODE).values_list("pk", flat=True).first()
-    if unit_id is None:
-        return []
-    qs = Notification.objects.filter(unit_id=unit_id).select_related("incident")
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    return [
-        {
-            "id": n.pk,
-            "kind": n.kind,
-            "text": n.text,
-            "incident_id": n.incident.incident_id,
-            "instruction": n.instruction_id,
-            "created_at": selectors.iso(n.created_at),
-            "read": n.read_at is not None,
-        }
-        for n in qs[: max(1, min(limit, 200))]
-    ]
+    return selectors.notifications_for(
+        _user(request), unread_only=unread_only, limit=max(1, min(limit, 200))
+    )
 
 
 reference = Router(tags=["基础数据"])
@@ -186,7 +148,7 @@ def change_tier(request: HttpRequest, code: str, payload: schemas.TierChangeIn) 
     user = _user(request)
     if not (access.is_office(user) or user.role == "admin"):
         raise Forbidden("只有区联动办或管理员可以调整单位级别")
-    unit = _unit("code", code)
+    unit = unit_by_code("code", code)
     do_change_unit_tier(actor=user, unit=unit, tier=payload.tier, reason=payload.reason)
     return {"code": unit.code, "tier": unit.tier}
 
@@ -308,9 +270,9 @@ def dispatch(request: HttpRequest, incident_id: str, payload: schemas.DispatchIn
         incident_class=payload.incident_class,
         level=payload.level,
         category=_category(payload.category),
-        primary_unit=_unit("primary_unit", payload.primary_unit),
-        cooperating_units=_units("cooperating_units", payload.cooperating_units),
-        street=_unit("street", payload.street) if payload.street else None,
+        primary_unit=unit_by_code("primary_unit", payload.primary_unit),
+        cooperating_units=units_by_codes("cooperating_units", payload.cooperating_units),
+        street=unit_by_code("street", payload.street) if payload.street else None,
         note=payload.note,
     )
     return _incident_out(request, incident_id)
@@ -354,7 +316,10 @@ def add_units(
     user = _user(request)
     incident = access.access_incident_for_office_action(user, incident_id)
     actions.do_add_units(
-        actor=user, incident=incident, units=_units("units", payload.units), reason=payload.reason
+        actor=user,
+        incident=incident,
+        units=units_by_codes("units", payload.units),
+        reason=payload.reason,
     )
     return _incident_out(request, incident_id)
 
@@ -557,7 +522,7 @@ def request_join(
     created = actions.do_request_join(
         actor=user,
         instruction=instruction,
-        units=_units("units", payload.units),
+        units=units_by_codes("units", payload.units),
         reason=payload.reason,
     )
     return Status(201, selectors.request_dict(created))
@@ -600,7 +565,10 @@ def urge(request: HttpRequest, instruction_id: int, payload: schemas.NoteIn) -> 
 def reassign(request: HttpRequest, instruction_id: int, payload: schemas.ReassignIn) -> Status:
     user, instruction = _office_instruction(request, instruction_id)
     new = actions.do_reassign_instruction(
-        actor=user, instruction=instruction, unit=_unit("unit", payload.unit), reason=payload.reason
+        actor=user,
+        instruction=instruction,
+        unit=unit_by_code("unit", payload.unit),
+        reason=payload.reason,
     )
     return Status(201, _instruction_out(request, new.pk))
 
@@ -651,7 +619,7 @@ def decide_return(
 ) -> dict[str, Any]:
     user = _user(request)
     ret = access.access_return_request_for_office(user, request_id)
-    unit = _unit("unit", payload.unit) if payload.decision == "reassign" else None
+    unit = unit_by_code("unit", payload.unit) if payload.decision == "reassign" else None
     decided = actions.do_decide_return_request(
         actor=user, request=ret, reassign_to=unit, note=payload.note
     )
@@ -668,7 +636,7 @@ def decide_join(
 ) -> dict[str, Any]:
     user = _user(request)
     join = access.access_join_request_for_office(user, request_id)
-    units = _units("units", payload.units) if payload.units is not None else None
+    units = units_by_codes("units", payload.units) if payload.units is not None else None
     decided = actions.do_decide_join_request(
         actor=user, request=join, approve=payload.approve, units=units, note=payload.note
     )

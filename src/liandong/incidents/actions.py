@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from liandong import clock
 from liandong.accounts.models import OFFICE_ROLES, User
 from liandong.common.errors import Conflict, FieldError, IllegalTransition, InvalidInput
-from liandong.incidents import lifecycle
 from liandong.incidents.lifecycle import (
     EXTENSION_REQUEST,
     FINAL_INSTRUCTION_STATES,
@@ -1558,9 +1557,6 @@ def do_withdraw_incident(
         after={"status": after, "cancelled_units": cancelled},
     )
     return incident
-
-
-__all__ = [name for name in dir() if name.startswith("do_")] + ["RESULT_OUTCOMES", "lifecycle"]
 
 
 ALLOWED_ATTACHMENT_TYPES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db import transaction
 
 from liandong import clock
 from liandong.accounts.models import User
-from liandong.common.errors import InvalidInput
+from liandong.common.errors import FieldError, InvalidInput
 from liandong.units.models import Category, TierChange, Unit, UnitKind
 
 
@@ -46,6 +47,25 @@ def do_change_unit_tier(
     locked.save()
     unit.tier = tier
     return change
+
+
+def unit_by_code(field: str, code: str | None) -> Unit:
+    """The unit with this code, or a 422 naming `field`."""
+    unit = Unit.objects.filter(code=code).first() if code else None
+    if unit is None:
+        raise InvalidInput.one(field, "unknown_unit", f"单位代码「{code}」不存在")
+    return unit
+
+
+def units_by_codes(field: str, codes: Sequence[str]) -> list[Unit]:
+    """The units with these codes, in the given order, or a 422 naming each unknown code."""
+    found = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise InvalidInput(
+            [FieldError(field, "unknown_unit", f"单位代码「{c}」不存在") for c in unknown]
+        )
+    return [found[c] for c in codes]
 
 
 def street_names(unit: Unit) -> list[str]:

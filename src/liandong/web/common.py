@@ -22,6 +22,7 @@ from liandong.common.errors import DomainError, Forbidden, InvalidInput, NotFoun
 from liandong.incidents.models import Deadline, DeadlineState, Instruction
 from liandong.incidents.selectors import deadline_status
 from liandong.units.models import Unit
+from liandong.units.services import unit_by_code, units_by_codes
 
 View = Callable[..., HttpResponse]
 
@@ -95,22 +96,12 @@ def run_action(
 
 
 def units_from(request: HttpRequest, name: str) -> list[Unit]:
-    codes = [c for c in request.POST.getlist(name) if c]
-    found = {u.code: u for u in Unit.objects.filter(code__in=codes)}
-    missing = [c for c in codes if c not in found]
-    if missing:
-        raise InvalidInput.one(name, "unknown_unit", f"单位不存在：{'、'.join(missing)}")
-    return [found[c] for c in codes]
+    return units_by_codes(name, [c for c in request.POST.getlist(name) if c])
 
 
 def optional_unit(request: HttpRequest, name: str) -> Unit | None:
     code = request.POST.get(name, "")
-    if not code:
-        return None
-    unit = Unit.objects.filter(code=code).first()
-    if unit is None:
-        raise InvalidInput.one(name, "unknown_unit", f"单位不存在：{code}")
-    return unit
+    return unit_by_code(name, code) if code else None
 
 
 def unit_from(request: HttpRequest, name: str) -> Unit:
