@@ -186,10 +186,23 @@ def test_timeouts_and_connection_errors_are_retried(city, receiver, monkeypatch)
     )
 
 
-def test_no_city_address_or_no_key_means_reports_wait(city):
+def test_no_city_address_or_no_key_means_reports_wait(city, receiver):
     make_reports(city)
+    address = city.peer.reports_url
+    city.peer.reports_url = ""
+    city.peer.save()
+    assert deliver_reports() == 0
+    # with the address back but no active outbound key, nothing is sent either
+    city.peer.reports_url = address
+    city.peer.save()
+    from liandong.citylink.models import PeerKey
+    from liandong.citylink.peers import do_revoke_peer_key
+
+    for key in PeerKey.objects.filter(direction="outbound"):
+        do_revoke_peer_key(key=key)
     assert deliver_reports() == 0
     assert CityReport.objects.filter(state="pending", attempts=0).count() == 3
+    assert receiver.stats.received == 0
 
 
 def test_the_backlog_is_for_the_office_only(city):
