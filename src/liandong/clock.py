@@ -26,6 +26,11 @@ def to_beijing(moment: datetime) -> datetime:
     return moment.astimezone(BEIJING)
 
 
+def iso(moment: datetime | None) -> str | None:
+    """RFC 3339 in Beijing time with its offset (the form every API and event uses)."""
+    return to_beijing(moment).isoformat() if moment else None
+
+
 @contextmanager
 def frozen(moment: datetime) -> Iterator[None]:
     """Freeze the clock (for every thread) at `moment` for the duration of the block."""
@@ -43,4 +48,4 @@ def advance(delta: timedelta) -> None:
     _global_override[-1] = _global_override[-1] + delta
 
 
-__all__ = ["BEIJING", "advance", "frozen", "now", "to_beijing"]
+__all__ = ["BEIJING", "advance", "frozen", "iso", "now", "to_beijing"]

@@ -14,6 +14,7 @@ import pytest
 from liandong.common.errors import IllegalTransition
 from liandong.incidents import lifecycle
 from liandong.incidents.lifecycle import (
+    DEADLINE,
     EXTENSION_REQUEST,
     INCIDENT,
     INSTRUCTION,
@@ -52,6 +53,7 @@ INCIDENT_TABLE = {
     ("new", "withdraw"): "withdrawn",
     ("new", "absorb_repeat"): "new",
     ("new", "supplement"): "new",
+    ("new", "urge"): "new",
     ("dispatched", "add_units"): "dispatched",
     ("dispatched", "close"): "closed",
     ("dispatched", "withdraw"): "withdrawn",
@@ -87,7 +89,7 @@ INSTRUCTION_ACTIONS = {
     "request_join": "提请联动",
     "request_extension": "延期申请",
     "decide_extension": "审批延期申请",
-    "supplement": "补充警情信息",
+    "attach": "上传附件",
 }
 INSTRUCTION_TABLE = {
     ("pending_sign", "sign"): "signed",
@@ -95,7 +97,6 @@ INSTRUCTION_TABLE = {
     ("pending_sign", "reassign"): "reassigned",
     ("pending_sign", "cancel"): "cancelled",
     ("pending_sign", "urge"): "pending_sign",
-    ("pending_sign", "supplement"): "pending_sign",
     ("signed", "feedback"): "in_progress",
     ("signed", "report_result"): "result_reported",
     ("signed", "request_return"): "return_requested",
@@ -106,7 +107,7 @@ INSTRUCTION_TABLE = {
     ("signed", "request_join"): "signed",
     ("signed", "request_extension"): "signed",
     ("signed", "decide_extension"): "signed",
-    ("signed", "supplement"): "signed",
+    ("signed", "attach"): "signed",
     ("in_progress", "report_result"): "result_reported",
     ("in_progress", "request_return"): "return_requested",
     ("in_progress", "reassign"): "reassigned",
@@ -116,19 +117,17 @@ INSTRUCTION_TABLE = {
     ("in_progress", "request_join"): "in_progress",
     ("in_progress", "request_extension"): "in_progress",
     ("in_progress", "decide_extension"): "in_progress",
-    ("in_progress", "supplement"): "in_progress",
+    ("in_progress", "attach"): "in_progress",
     ("result_reported", "accept_result"): "done",
     ("result_reported", "send_back_result"): "in_progress",
     ("result_reported", "cancel"): "cancelled",
     ("result_reported", "contact_caller"): "result_reported",
     ("result_reported", "decide_extension"): "result_reported",
-    ("result_reported", "supplement"): "result_reported",
     # "insist" goes back to the state before the return was asked for: a marker, resolved by
     # the action from the instruction's recorded previous state.
     ("return_requested", "insist"): "previous",
     ("return_requested", "reassign"): "reassigned",
     ("return_requested", "cancel"): "cancelled",
-    ("return_requested", "supplement"): "return_requested",
 }
 
 REQUEST_STATES = {
@@ -167,6 +166,37 @@ RETURN_TABLE = {
     ("pending_office", "cancel"): "cancelled",
 }
 
+DEADLINE_STATES = {"open": "计时中", "met": "按时完成", "missed": "超时完成", "stopped": "已停止"}
+DEADLINE_ACTIONS = {
+    "meet": "按时完成",
+    "miss": "超时完成",
+    "stop": "停止计时",
+    "notice_overdue": "记录超时",
+    "recompute": "重新计算",
+    "extend": "延期",
+    "regrade_met": "改判为按时",
+    "regrade_missed": "改判为超时",
+    "reopen": "重新计时",
+}
+DEADLINE_TABLE = {
+    ("open", "meet"): "met",
+    ("open", "miss"): "missed",
+    ("open", "stop"): "stopped",
+    ("open", "notice_overdue"): "open",
+    ("open", "recompute"): "open",
+    ("open", "extend"): "open",
+    ("met", "extend"): "met",
+    ("missed", "extend"): "missed",
+    # a granted extension judges a result already given again against the new time
+    ("met", "regrade_met"): "met",
+    ("met", "regrade_missed"): "missed",
+    ("missed", "regrade_met"): "met",
+    ("missed", "regrade_missed"): "missed",
+    # a result sent back: its clock runs again
+    ("met", "reopen"): "open",
+    ("missed", "reopen"): "open",
+}
+
 SPECS: dict[
     str, tuple[Machine, str, dict[str, str], dict[str, str], dict[tuple[str, str], str]]
 ] = {
@@ -187,6 +217,7 @@ SPECS: dict[
     ),
     "join_request": (JOIN_REQUEST, "提请联动", REQUEST_STATES, JOIN_ACTIONS, JOIN_TABLE),
     "return_request": (RETURN_REQUEST, "退回申请", REQUEST_STATES, RETURN_ACTIONS, RETURN_TABLE),
+    "deadline": (DEADLINE, "时限", DEADLINE_STATES, DEADLINE_ACTIONS, DEADLINE_TABLE),
 }
 
 

@@ -44,6 +44,13 @@ class DeadlineOut(Schema):
     missed_by_seconds: int | None
 
 
+class ActionOut(Schema):
+    action: str
+    label: str
+    allowed: bool
+    reason: str
+
+
 class InstructionOut(Schema):
     id: int
     incident_id: str
@@ -55,6 +62,7 @@ class InstructionOut(Schema):
     state: str
     state_label: str
     allowed_actions: list[str]
+    actions: list[ActionOut]
     dispatched_at: str
     signed_at: str | None
     feedback: dict[str, Any] | None
@@ -101,6 +109,7 @@ class IncidentOut(IncidentSummaryOut):
     satisfaction: str | None
     elapsed_seconds: int
     allowed_actions: list[str]
+    actions: list[ActionOut]
     units: list[dict[str, Any]]
     instructions: list[InstructionOut]
     raw_request: dict[str, Any] | None

@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from liandong.citylink.backlog import do_resend_report
+from liandong.citylink.actions import do_resend_report
+from liandong.citylink.lifecycle import REPORT
 from liandong.citylink.models import (
     CityPeer,
     CityReport,
@@ -16,7 +17,6 @@ from liandong.citylink.models import (
     KeyDirection,
     PeerKey,
     ReportAttempt,
-    ReportState,
 )
 from liandong.citylink.peers import do_add_peer_key, do_revoke_peer_key
 
@@ -146,9 +146,9 @@ class CityReportAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新发送所选的已搁置报告")
     def resend(self, request: HttpRequest, queryset: QuerySet[CityReport]) -> None:
-        parked = [r for r in queryset if r.state == ReportState.PARKED]
+        parked = [r for r in queryset if REPORT.allows(r.state, "resend")]
         for report in parked:
-            do_resend_report(report=report)
+            do_resend_report(actor=request.user, report=report)  # type: ignore[arg-type]
         messages.info(request, f"已重新排队 {len(parked)} 条报告")
 
 

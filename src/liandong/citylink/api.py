@@ -6,30 +6,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security.base import AuthBase
 
 from liandong import clock
-from liandong.api.v1 import ChineseJSONRenderer
-from liandong.citylink import contract, docs, peers, signing
-from liandong.citylink.models import CityPeer, InboundMessage, KeyDirection
+from liandong.citylink import actions, contract, docs, peers, signing
+from liandong.citylink.models import CityPeer, KeyDirection
 from liandong.citylink.status import incident_status
 from liandong.common.errors import (
-    Conflict,
     DomainError,
     ErrorBody,
     FieldError,
     InvalidInput,
     NotFound,
 )
-from liandong.incidents import actions
+from liandong.common.renderers import ChineseJSONRenderer
+from liandong.incidents import actions as incident_actions
 from liandong.incidents.models import Incident
 
 MAX_BODY = 256 * 1024
-OPEN_STATUSES = ("new", "dispatched")
 
 
 class CityAuthFailed(DomainError):
@@ -165,7 +163,7 @@ def receive_incident(request: HttpRequest) -> HttpResponse:
     raw_body = request.body.decode("utf-8")
     fields = {k: getattr(incident, k) for k in incident.__dataclass_fields__}
     try:
-        stored, created = actions.do_receive_city_incident(
+        stored, created = incident_actions.do_receive_city_incident(
             **fields,
             raw_request=payload,
             raw_body=raw_body,
@@ -173,7 +171,7 @@ def receive_incident(request: HttpRequest) -> HttpResponse:
         )
     except IntegrityError:
         # Two copies arrived at the same moment: the other one was stored; answer like a retry.
-        stored, created = actions.do_receive_city_incident(
+        stored, created = incident_actions.do_receive_city_incident(
             **fields,
             raw_request=payload,
             raw_body=raw_body,
@@ -209,45 +207,14 @@ def receive_message(request: HttpRequest, incident_id: str) -> HttpResponse:
     message, errors = contract.validate_message(payload)
     if message is None:
         raise contract_error(errors)
-    created = _apply_message(incident_id, message, payload, request.body.decode("utf-8"))
+    created = actions.do_apply_city_message(
+        incident_id=incident_id,
+        message=message,
+        payload=payload,
+        raw_body=request.body.decode("utf-8"),
+    )
     body = {"message_id": message.message_id, "status": "accepted"}
     return city_api.create_response(request, body, status=201 if created else 200)
-
-
-@transaction.atomic
-def _apply_message(incident_id: str, message: contract.CityMessage, payload: Any, raw: str) -> bool:
-    incident = (
-        Incident.objects.select_for_update().filter(incident_id=incident_id, source="city").first()
-    )
-    if incident is None:
-        raise NotFound(f"未知的警情编号：{incident_id}", code="unknown_incident")
-    digest = contract.content_hash(payload)
-    known = InboundMessage.objects.filter(incident=incident, message_id=message.message_id).first()
-    if known is not None:
-        if known.content_hash != digest:
-            raise Conflict("同一消息编号的内容不同", code="conflict")
-        return False
-    if incident.status not in OPEN_STATUSES:
-        raise Conflict("警情已办结或已终止，不能再补充、催办或撤回", code="closed")
-    InboundMessage.objects.create(
-        incident=incident,
-        message_id=message.message_id,
-        type=message.type,
-        sent_at=message.sent_at,
-        text=message.text,
-        content_hash=digest,
-        raw_body=raw,
-        received_at=clock.now(),
-    )
-    if message.type == "supplement":
-        actions.do_supplement_incident(incident=incident, text=message.text)
-    elif message.type == "urge":
-        actions.do_city_urge_incident(incident=incident, text=message.text)
-    else:
-        actions.do_withdraw_incident(
-            actor=None, incident=incident, reason=message.text, by_city=True
-        )
-    return True
 
 
 @city_api.get(

@@ -1,16 +1,17 @@
-"""The office's view of the outbox, and the one action it takes there (resend a parked report)."""
+"""The office's view of the outbox (reads; the resend action is in actions.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Min, Q
 
 from liandong import clock
+from liandong.accounts.models import User
+from liandong.citylink.lifecycle import REPORT
 from liandong.citylink.models import CityReport, ReportState
-from liandong.common.errors import IllegalTransition
-from liandong.incidents.selectors import iso
+from liandong.incidents import access
+from liandong.incidents.available import Offer, offer
 
 
 def backlog() -> dict[str, Any]:
@@ -34,7 +35,17 @@ def backlog() -> dict[str, Any]:
     }
 
 
-def report_dict(report: CityReport) -> dict[str, Any]:
+def report_offers(user: User, report: CityReport) -> list[Offer]:
+    """What this user may do with a report (the office resends a parked one)."""
+    return [
+        offer(
+            "resend", REPORT.action_labels["resend"], access.office_seat(user), REPORT, report.state
+        )
+    ]
+
+
+def report_dict(report: CityReport, user: User | None = None) -> dict[str, Any]:
+    actions = report_offers(user, report) if user is not None else []
     return {
         "id": report.pk,
         "report_id": report.report_id,
@@ -46,16 +57,20 @@ def report_dict(report: CityReport) -> dict[str, Any]:
         "attempts": report.attempts,
         "last_status": report.last_status,
         "last_error": report.last_error,
-        "created_at": iso(report.created_at),
-        "next_attempt_at": iso(report.next_attempt_at),
-        "delivered_at": iso(report.delivered_at),
+        "created_at": clock.iso(report.created_at),
+        "next_attempt_at": clock.iso(report.next_attempt_at),
+        "delivered_at": clock.iso(report.delivered_at),
         "text": report.text,
+        "allowed_actions": [o.action for o in actions if o.allowed],
+        "actions": [o.as_dict() for o in actions],
     }
 
 
 def reports(
-    *, state: str | None = None, incident_id: str | None = None, limit: int = 100
+    user: User, *, state: str | None = None, incident_id: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
+    if not access.reads_everything(user):
+        return []
     qs = CityReport.objects.select_related("incident").order_by("-created_at", "-id")
     if state == "failing":
         qs = qs.filter(state=ReportState.PENDING, attempts__gt=0)
@@ -65,19 +80,4 @@ def reports(
         qs = qs.filter(state=state)
     if incident_id:
         qs = qs.filter(incident__incident_id=incident_id)
-    return [report_dict(r) for r in qs[:limit]]
-
-
-@transaction.atomic
-def do_resend_report(*, report: CityReport) -> CityReport:
-    """After the cause is fixed, a parked report goes back in the queue (keeping its place)."""
-    locked = CityReport.objects.select_for_update().get(pk=report.pk)
-    if locked.state != ReportState.PARKED:
-        raise IllegalTransition(
-            f"报告当前状态为「{locked.get_state_display()}」，只有已搁置的报告可以重发"
-        )
-    locked.state = ReportState.PENDING
-    locked.next_attempt_at = clock.now()
-    locked.lease_until = None
-    locked.save()
-    return locked
+    return [report_dict(r, user) for r in qs[:limit]]

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from liandong import clock
 from liandong.citylink import peers, signing
+from liandong.citylink.lifecycle import REPORT
 from liandong.citylink.models import CityPeer, CityReport, ReportAttempt, ReportState
 from liandong.citylink.reports import report_body
 
@@ -39,7 +40,7 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def classify(status: int | None) -> str:
-    """'delivered', 'retry' or 'park' for an HTTP status (None: timeout or connection error)."""
+    """The report table's action 'delivered', 'retry' or 'park' for an HTTP status (None: timeout or connection error)."""
     if status is None or status in RETRYABLE_STATUSES or status >= 500:
         return "retry"
     if 200 <= status < 300:
@@ -111,12 +112,11 @@ def do_record_attempt(*, report: CityReport, outcome: Outcome) -> str:
     locked.last_status = outcome.status
     locked.last_error = outcome.error
     locked.lease_until = None
-    if locked.state == ReportState.PENDING:
+    if REPORT.allows(locked.state, verdict):  # a report resent or delivered meanwhile stays
+        locked.state = REPORT.next_state(locked.state, verdict)
         if verdict == "delivered":
-            locked.state = ReportState.DELIVERED
             locked.delivered_at = now
         elif verdict == "park":
-            locked.state = ReportState.PARKED
             log.warning("report %s parked after HTTP %s", locked.report_id, outcome.status)
         else:
             jitter = random.uniform(0.9, 1.1)

@@ -10,24 +10,24 @@ from typing import Any
 
 from liandong import clock
 from liandong.citylink.models import CityReport
+from liandong.incidents.events import EventKind
 from liandong.incidents.models import Event, Incident, Instruction, Source
-from liandong.incidents.selectors import iso
 
 #: event kind → report type (the contract's list)
-REPORT_TYPE_OF_EVENT = {
-    "returned_to_city": "returned",
-    "dispatched": "dispatched",
-    "units_added": "dispatched",
-    "reassigned": "dispatched",
-    "reopened": "dispatched",
-    "signed": "signed",
-    "caller_contacted": "caller_contacted",
-    "feedback": "feedback",
-    "extension_granted": "extended",
-    "result": "result",
-    "closed": "closed",
-    "called_back": "closed",
-    "withdrawn": "withdrawn",
+REPORT_TYPE_OF_EVENT: dict[EventKind, str] = {
+    EventKind.RETURNED_TO_CITY: "returned",
+    EventKind.DISPATCHED: "dispatched",
+    EventKind.UNITS_ADDED: "dispatched",
+    EventKind.REASSIGNED: "dispatched",
+    EventKind.REOPENED: "dispatched",
+    EventKind.SIGNED: "signed",
+    EventKind.CALLER_CONTACTED: "caller_contacted",
+    EventKind.FEEDBACK: "feedback",
+    EventKind.EXTENSION_GRANTED: "extended",
+    EventKind.RESULT: "result",
+    EventKind.CLOSED: "closed",
+    EventKind.CALLED_BACK: "closed",
+    EventKind.WITHDRAWN: "withdrawn",
 }
 
 
@@ -53,7 +53,7 @@ def _composition(incident: Incident) -> dict[str, Any]:
         "deadlines": [
             {
                 "unit": i.unit.code,
-                **{d.kind: iso(d.due_at) for d in i.deadlines.all()},
+                **{d.kind: clock.iso(d.due_at) for d in i.deadlines.all()},
                 "provisional": any(d.provisional for d in i.deadlines.all()),
             }
             for i in live
@@ -104,12 +104,12 @@ def _text_and_data(event: Event, report_type: str) -> tuple[str, dict[str, Any]]
 
 
 def report_for_event(event: Event) -> CityReport | None:
-    report_type = REPORT_TYPE_OF_EVENT.get(event.kind)
+    report_type = REPORT_TYPE_OF_EVENT.get(EventKind(event.kind))
     if report_type is None or event.incident.source != Source.CITY:
         return None
-    if event.kind == "caller_contacted" and not (event.data or {}).get("reached", True):
+    if event.kind == EventKind.CALLER_CONTACTED and not (event.data or {}).get("reached", True):
         return None
-    # The action holds the incident's row lock, so sequence numbers cannot race.
+    # The action holds the incident's row lock (locks.py), so sequence numbers cannot race.
     incident = Incident.objects.select_for_update().get(pk=event.incident_id)
     last = (
         CityReport.objects.filter(incident=incident)
@@ -142,7 +142,7 @@ def report_body(report: CityReport) -> dict[str, Any]:
         "incident_id": report.incident.incident_id,
         "sequence": report.sequence,
         "type": report.type,
-        "occurred_at": iso(report.occurred_at),
+        "occurred_at": clock.iso(report.occurred_at),
         "unit": {"code": report.unit_code, "name": report.unit_name} if report.unit_code else None,
         "text": report.text,
         "data": report.data,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from liandong import clock
 from liandong.citylink.models import CityReport
 from liandong.incidents.models import DeadlineState, Incident
-from liandong.incidents.selectors import iso
 
 _DEADLINE_OUTCOME = {
     DeadlineState.OPEN: "open",
@@ -23,23 +23,23 @@ def incident_status(incident: Incident) -> dict[str, Any]:
         "status": incident.status,
         "class": incident.incident_class or None,
         "level": incident.level,
-        "accepted_at": iso(incident.accepted_at),
-        "closed_at": iso(incident.closed_at),
+        "accepted_at": clock.iso(incident.accepted_at),
+        "closed_at": clock.iso(incident.closed_at),
         "units": [
             {
                 "code": i.unit.code,
                 "name": i.unit.name,
                 "role": i.role,
                 "state": i.state,
-                "dispatched_at": iso(i.dispatched_at),
+                "dispatched_at": clock.iso(i.dispatched_at),
                 "deadlines": [
                     {
                         "kind": d.kind,
-                        "due_at": iso(d.due_at),
-                        "original_due_at": iso(d.original_due_at),
+                        "due_at": clock.iso(d.due_at),
+                        "original_due_at": clock.iso(d.original_due_at),
                         "provisional": d.provisional,
                         "state": _DEADLINE_OUTCOME[DeadlineState(d.state)],
-                        "completed_at": iso(d.completed_at),
+                        "completed_at": clock.iso(d.completed_at),
                     }
                     for d in i.deadlines.all()
                 ],
@@ -51,7 +51,7 @@ def incident_status(incident: Incident) -> dict[str, Any]:
                 "report_id": r.report_id,
                 "sequence": r.sequence,
                 "type": r.type,
-                "occurred_at": iso(r.occurred_at),
+                "occurred_at": clock.iso(r.occurred_at),
                 "delivery": r.state,
             }
             for r in CityReport.objects.filter(incident=incident).order_by("sequence")

@@ -37,6 +37,53 @@ def is_unit_user(user: User) -> bool:
     return user.is_active and user.role in UNIT_ROLES and user.unit_id is not None
 
 
+def is_unit_leader(user: User) -> bool:
+    return is_unit_user(user) and user.role == Role.UNIT_LEADER
+
+
+def reads_everything(user: User) -> bool:
+    """Office, district leadership and administrators read every incident (and the outbox)."""
+    return user.is_active and user.role in READ_EVERYTHING
+
+
+def lands_on_console(user: User) -> bool:
+    """The office console is the start page of the office and the district leadership."""
+    return reads_everything(user) and user.role != Role.ADMIN
+
+
+def may_administer_calendar(user: User) -> bool:
+    return user.is_active and (user.role == Role.ADMIN or user.is_superuser)
+
+
+# --- seats: who may take which kind of action (None: allowed; else the reason why not) ----------
+
+OFFICE_ONLY = "只有区联动办调度员或督办员可以执行此操作"
+UNIT_ONLY = "只有承办单位的值班员或主管领导可以执行此操作"
+LEADER_ONLY = "只有本单位主管领导可以审批延期申请"
+
+
+def office_seat(user: User) -> str | None:
+    return None if is_office(user) else OFFICE_ONLY
+
+
+def unit_seat(user: User, instruction: Instruction) -> str | None:
+    if is_unit_user(user) and instruction.unit_id == user.unit_id:
+        return None
+    return UNIT_ONLY
+
+
+def leader_seat(user: User, instruction: Instruction) -> str | None:
+    if is_unit_leader(user) and instruction.unit_id == user.unit_id:
+        return None
+    return LEADER_ONLY
+
+
+def tier_seat(user: User) -> str | None:
+    if is_office(user) or (user.is_active and user.role == Role.ADMIN):
+        return None
+    return "只有区联动办或管理员可以调整单位级别"
+
+
 def visible_incidents(user: User) -> QuerySet[Incident]:
     if not user.is_active:
         return Incident.objects.none()
@@ -76,16 +123,33 @@ def access_instruction(user: User, instruction_id: int) -> Instruction:
     return instruction
 
 
+def _require(refusal: str | None) -> None:
+    if refusal is not None:
+        raise Forbidden(refusal)
+
+
 def require_office(user: User) -> None:
-    if not is_office(user):
-        raise Forbidden("只有区联动办调度员或督办员可以执行此操作")
+    _require(office_seat(user))
+
+
+def require_reads_everything(user: User, message: str = "只有区联动办可以查看") -> None:
+    if not reads_everything(user):
+        raise Forbidden(message)
+
+
+def require_tier_changer(user: User) -> None:
+    _require(tier_seat(user))
+
+
+def require_calendar_administrator(user: User) -> None:
+    if not may_administer_calendar(user):
+        raise Forbidden("只有系统管理员可以维护节假日安排")
 
 
 def access_instruction_for_unit_action(user: User, instruction_id: int) -> Instruction:
     """A unit action: the user must belong to the instruction's unit."""
     instruction = access_instruction(user, instruction_id)
-    if not is_unit_user(user) or instruction.unit_id != user.unit_id:
-        raise Forbidden("只有承办单位的值班员或主管领导可以执行此操作")
+    _require(unit_seat(user, instruction))
     return instruction
 
 
@@ -125,8 +189,7 @@ def _visible_request(requests: QuerySet[_R], request_id: int, what: str) -> _R:
 
 def access_extension_request_for_leader(user: User, request_id: int) -> ExtensionRequest:
     request = _visible_request(visible_extension_requests(user), request_id, "延期申请")
-    if user.role != Role.UNIT_LEADER or request.instruction.unit_id != user.unit_id:
-        raise Forbidden("只有本单位主管领导可以审批延期申请")
+    _require(leader_seat(user, request.instruction))
     return request
 
 
@@ -146,3 +209,11 @@ def access_return_request_for_office(user: User, request_id: int) -> ReturnReque
     request = _visible_request(visible_return_requests(user), request_id, "退回申请")
     require_office(user)
     return request
+
+
+def co_working_instructions(user: User, incident: Incident) -> QuerySet[Instruction]:
+    """Every unit that holds or held a visible incident, so that each unit knows whom it works
+    with on site (names, roles and states only: the instructions' content stays with the gate)."""
+    if not visible_incidents(user).filter(pk=incident.pk).exists():
+        return Instruction.objects.none()
+    return Instruction.objects.filter(incident=incident).select_related("unit").order_by("id")

@@ -101,6 +101,9 @@ class Machine:
                 f"{self.name}当前状态为「{label}」，不能执行「{act}」", code="illegal_transition"
             ) from None
 
+    def allows(self, state: str, action: str) -> bool:
+        return (state, action) in self.table
+
     def allowed_actions(self, state: str) -> list[str]:
         return [a for (s, a) in self.table if s == state]
 
@@ -139,7 +142,7 @@ INCIDENT = Machine(
             (_OPEN_INCIDENT, "withdraw", N.WITHDRAWN),
             (_OPEN_INCIDENT, "absorb_repeat", SAME),
             (_OPEN_INCIDENT, "supplement", SAME),
-            ((N.DISPATCHED,), "urge", SAME),
+            (_OPEN_INCIDENT, "urge", SAME),
         ]
     ),
     state_labels=INCIDENT_STATUS_LABELS,
@@ -182,7 +185,7 @@ INSTRUCTION = Machine(
             (_WORKING, "request_join", SAME),
             (_WORKING, "request_extension", SAME),
             ((*_WORKING, S.RESULT_REPORTED), "decide_extension", SAME),
-            (_OPEN_INSTRUCTION, "supplement", SAME),
+            (_WORKING, "attach", SAME),
         ]
     ),
     state_labels=INSTRUCTION_STATE_LABELS,
@@ -201,7 +204,7 @@ INSTRUCTION = Machine(
         "request_join": "提请联动",
         "request_extension": "延期申请",
         "decide_extension": "审批延期申请",
-        "supplement": "补充警情信息",
+        "attach": "上传附件",
     },
 )
 
@@ -251,4 +254,49 @@ RETURN_REQUEST = Machine(
     ),
     state_labels=REQUEST_STATE_LABELS,
     action_labels={"reassign": "同意退回并改派", "insist": "维持原派发", "cancel": "取消"},
+)
+
+
+class DeadlineState(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    MISSED = "missed"
+    STOPPED = "stopped"
+
+
+DEADLINE_STATE_LABELS: dict[str, str] = {
+    DeadlineState.OPEN: "计时中",
+    DeadlineState.MET: "按时完成",
+    DeadlineState.MISSED: "超时完成",
+    DeadlineState.STOPPED: "已停止",
+}
+
+D = DeadlineState
+DEADLINE = Machine(
+    name="时限",
+    table=_rows(
+        [
+            ((D.OPEN,), "meet", D.MET),
+            ((D.OPEN,), "miss", D.MISSED),
+            ((D.OPEN,), "stop", D.STOPPED),
+            ((D.OPEN,), "notice_overdue", SAME),
+            ((D.OPEN,), "recompute", SAME),
+            ((D.OPEN, D.MET, D.MISSED), "extend", SAME),
+            ((D.MET, D.MISSED), "regrade_met", D.MET),
+            ((D.MET, D.MISSED), "regrade_missed", D.MISSED),
+            ((D.MET, D.MISSED), "reopen", D.OPEN),
+        ]
+    ),
+    state_labels=DEADLINE_STATE_LABELS,
+    action_labels={
+        "meet": "按时完成",
+        "miss": "超时完成",
+        "stop": "停止计时",
+        "notice_overdue": "记录超时",
+        "recompute": "重新计算",
+        "extend": "延期",
+        "regrade_met": "改判为按时",
+        "regrade_missed": "改判为超时",
+        "reopen": "重新计时",
+    },
 )

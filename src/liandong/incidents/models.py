@@ -7,13 +7,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from liandong.incidents.events import EVENT_KIND_LABELS
 from liandong.incidents.lifecycle import (
+    DEADLINE_STATE_LABELS,
     INCIDENT_STATUS_LABELS,
     INSTRUCTION_STATE_LABELS,
     REQUEST_STATE_LABELS,
+    DeadlineState,
     IncidentStatus,
     InstructionState,
 )
+
+__all__ = ["DeadlineState", "IncidentStatus", "InstructionState"]
 
 
 def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
@@ -39,6 +44,16 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", "满意"
     BASICALLY = "basically_satisfied", "基本满意"
     UNSATISFIED = "unsatisfied", "不满意"
+
+
+#: How a unit sums up its result (处置结果).
+RESULT_OUTCOMES: dict[str, str] = {
+    "resolved": "已解决",
+    "partially_resolved": "部分解决",
+    "unresolved": "未能解决",
+    "no_issue_found": "现场无异常",
+    "referred": "已转其他渠道处理",
+}
 
 
 class Incident(models.Model):
@@ -160,18 +175,11 @@ class DeadlineKind(models.TextChoices):
     RESULT = "result", "处置结果"
 
 
-class DeadlineState(models.TextChoices):
-    OPEN = "open", "计时中"
-    MET = "met", "按时完成"
-    MISSED = "missed", "超时完成"
-    STOPPED = "stopped", "已停止"
-
-
 class Deadline(models.Model):
     instruction = models.ForeignKey(Instruction, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField("时限", max_length=20, choices=DeadlineKind.choices)
     state = models.CharField(
-        "状态", max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN
+        "状态", max_length=10, choices=_choices(DEADLINE_STATE_LABELS), default=DeadlineState.OPEN
     )
     starts_at = models.DateTimeField("起算时间")
     limit_amount = models.PositiveIntegerField()
@@ -201,6 +209,11 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def running(self) -> bool:
+        """The clock still runs (shown as a countdown)."""
+        return self.state == DeadlineState.OPEN
 
     @property
     def missed_by_seconds(self) -> int | None:
@@ -367,7 +380,7 @@ class Event(models.Model):
     instruction = models.ForeignKey(
         Instruction, null=True, on_delete=models.PROTECT, related_name="events"
     )
-    kind = models.CharField("事件", max_length=40)
+    kind = models.CharField("事件", max_length=40, choices=_choices(EVENT_KIND_LABELS))
     summary = models.CharField("摘要", max_length=300)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

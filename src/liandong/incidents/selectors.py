@@ -6,19 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.incidents import access
-from liandong.incidents.actions import RESULT_OUTCOMES
-from liandong.incidents.lifecycle import (
-    FINAL_INSTRUCTION_STATES,
-    INCIDENT,
-    INSTRUCTION,
-    InstructionState,
-)
+from liandong.incidents.available import Offer, available_actions
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, InstructionState, RequestState
 from liandong.incidents.models import (
+    RESULT_OUTCOMES,
     CallerContact,
     Deadline,
     DeadlineState,
@@ -30,13 +26,19 @@ from liandong.incidents.models import (
     Notification,
     ReturnRequest,
 )
-from liandong.sla.services import warning_shares
+from liandong.sla.selectors import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.services import match_street
 
+iso = clock.iso
 
-def iso(moment: datetime | None) -> str | None:
-    return clock.to_beijing(moment).isoformat() if moment else None
+
+def offers_out(offers: list[Offer]) -> dict[str, Any]:
+    """The API's view of available_actions: the allowed names, and every action with its reason."""
+    return {
+        "allowed_actions": [o.action for o in offers if o.allowed],
+        "actions": [o.as_dict() for o in offers],
+    }
 
 
 def unit_ref(unit: Unit | None) -> dict[str, Any] | None:
@@ -80,14 +82,28 @@ def deadline_dict(deadline: Deadline, now: datetime, share: float) -> dict[str, 
 
 
 def _instruction_queryset(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
-    return qs.select_related("incident", "unit").prefetch_related(
-        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at")),
-        Prefetch("caller_contacts", queryset=CallerContact.objects.order_by("contacted_at")),
-        "attachments",
+    pending_extension = ExtensionRequest.objects.filter(
+        instruction=OuterRef("pk"),
+        state__in=[RequestState.PENDING_LEADER, RequestState.PENDING_OFFICE],
+    )
+    return (
+        qs.select_related("incident", "unit")
+        .annotate(has_pending_extension=Exists(pending_extension))
+        .prefetch_related(
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at")),
+            Prefetch("caller_contacts", queryset=CallerContact.objects.order_by("contacted_at")),
+            "attachments",
+        )
     )
 
 
+def instruction_for(user: User, instruction: Instruction) -> Instruction:
+    """The instruction again, with what its view needs loaded (the caller passed the gate)."""
+    return _instruction_queryset(access.visible_instructions(user).filter(pk=instruction.pk)).get()
+
+
 def instruction_dict(
+    user: User,
     instruction: Instruction,
     now: datetime | None = None,
     shares: dict[int, float] | None = None,
@@ -104,7 +120,7 @@ def instruction_dict(
         "tier": instruction.tier,
         "state": instruction.state,
         "state_label": instruction.get_state_display(),
-        "allowed_actions": INSTRUCTION.allowed_actions(instruction.state),
+        **offers_out(available_actions(user, instruction)),
         "dispatched_at": iso(instruction.dispatched_at),
         "signed_at": iso(instruction.signed_at),
         "feedback": {
@@ -170,7 +186,7 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
     instructions = _instruction_queryset(
         access.visible_instructions(user).filter(incident=incident)
     )
-    all_units = incident.instructions.select_related("unit").order_by("id")
+    all_units = access.co_working_instructions(user, incident)
     shares = warning_shares()
     elapsed_end = incident.closed_at or incident.withdrawn_at or now
     return {
@@ -192,13 +208,13 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
         "withdrawn_at": iso(incident.withdrawn_at),
         "satisfaction": incident.satisfaction or None,
         "elapsed_seconds": int((elapsed_end - incident.received_at).total_seconds()),
-        "allowed_actions": INCIDENT.allowed_actions(incident.status),
+        **offers_out(available_actions(user, incident)),
         # Every unit that holds or held it, so each unit knows whom it works with on site.
         "units": [
             {**(unit_ref(i.unit) or {}), "role": i.role, "state": i.state, "instruction": i.pk}
             for i in all_units
         ],
-        "instructions": [instruction_dict(i, now, shares) for i in instructions],
+        "instructions": [instruction_dict(user, i, now, shares) for i in instructions],
         "raw_request": incident.raw_request if access.is_office(user) else None,
     }
 
@@ -254,7 +270,7 @@ def list_instructions(
     total = qs.count()
     qs = _instruction_queryset(qs.order_by("-dispatched_at", "-id"))
     now, shares = clock.now(), warning_shares()
-    return total, [instruction_dict(i, now, shares) for i in qs[offset : offset + limit]]
+    return total, [instruction_dict(user, i, now, shares) for i in qs[offset : offset + limit]]
 
 
 def triage_proposal(incident: Incident, category: Category) -> dict[str, Any]:
@@ -274,7 +290,9 @@ def triage_proposal(incident: Incident, category: Category) -> dict[str, Any]:
     }
 
 
-def request_dict(request: ExtensionRequest | JoinRequest | ReturnRequest) -> dict[str, Any]:
+def request_dict(
+    user: User, request: ExtensionRequest | JoinRequest | ReturnRequest
+) -> dict[str, Any]:
     instruction = request.instruction
     data: dict[str, Any] = {
         "id": request.pk,
@@ -287,6 +305,7 @@ def request_dict(request: ExtensionRequest | JoinRequest | ReturnRequest) -> dic
         "created_at": iso(request.created_at),
         "decided_at": iso(request.decided_at),
         "decision_note": request.decision_note,
+        **offers_out(available_actions(user, request)),
     }
     if isinstance(request, ExtensionRequest):
         data.update(
@@ -313,37 +332,47 @@ def request_dict(request: ExtensionRequest | JoinRequest | ReturnRequest) -> dic
 def pending_decisions(user: User) -> dict[str, list[dict[str, Any]]]:
     """What waits for this user: for the office, returns, joins, extensions and results; for a
     unit leader, the unit's extension requests to sign off."""
-    pending_office = "pending_office"
+    pending_office = RequestState.PENDING_OFFICE
     out: dict[str, list[dict[str, Any]]] = {}
     related = ("instruction__incident", "instruction__unit")
-    if access.is_office(user) or user.role in access.READ_EVERYTHING:
+    if access.reads_everything(user):
         out["returns"] = [
-            request_dict(r)
+            request_dict(user, r)
             for r in access.visible_return_requests(user)
             .filter(state=pending_office)
             .select_related(*related)
+            .order_by("created_at", "pk")
         ]
         out["joins"] = [
-            request_dict(r)
+            request_dict(user, r)
             for r in access.visible_join_requests(user)
             .filter(state=pending_office)
             .select_related(*related)
+            .order_by("created_at", "pk")
         ]
         out["extensions"] = [
-            request_dict(r)
+            request_dict(user, r)
             for r in access.visible_extension_requests(user)
             .filter(state=pending_office)
             .select_related(*related)
+            .order_by("created_at", "pk")
         ]
-        results = access.visible_instructions(user).filter(state=InstructionState.RESULT_REPORTED)
+        results = (
+            access.visible_instructions(user)
+            .filter(state=InstructionState.RESULT_REPORTED)
+            .order_by("result_at", "pk")
+        )
         now, shares = clock.now(), warning_shares()
-        out["results"] = [instruction_dict(i, now, shares) for i in _instruction_queryset(results)]
-    if user.role == "unit_leader":
+        out["results"] = [
+            instruction_dict(user, i, now, shares) for i in _instruction_queryset(results)
+        ]
+    if access.is_unit_leader(user):
         out["extensions_for_leader"] = [
-            request_dict(r)
+            request_dict(user, r)
             for r in access.visible_extension_requests(user)
-            .filter(state="pending_leader")
+            .filter(state=RequestState.PENDING_LEADER)
             .select_related(*related)
+            .order_by("created_at", "pk")
         ]
     return out
 

@@ -1,63 +1,29 @@
-"""Reads and writes of the stored calendar and time limits, and the bridge from them to the pure
-deadline arithmetic."""
+"""Writes of the stored calendar and time limits.
+
+The deadlines counted on the calendar live in another app (incidents), which registers a hook here:
+every change of the arrangement calls the hooks inside its own transaction, so the open deadlines
+move with the calendar (or not at all). This app never imports the incidents app."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import date
 
 from django.db import transaction
 
 from liandong.common.errors import FieldError, InvalidInput
-from liandong.sla.deadlines import (
-    DEFAULT_LIMITS,
-    DeadlinePlan,
-    LevelLimits,
-    Limit,
-    LimitUnit,
-    due_after,
-    plan_deadlines,
-)
+from liandong.sla.deadlines import DEFAULT_LIMITS
 from liandong.sla.models import HolidayYear, TimeLimitSetting
-from liandong.sla.workcal import CalendarError, WorkCalendar, parse_year_arrangement
+from liandong.sla.workcal import CalendarError, parse_year_arrangement
+
+CalendarHook = Callable[[], object]
+_calendar_hooks: list[CalendarHook] = []
 
 
-def load_calendar() -> WorkCalendar:
-    return WorkCalendar.from_mapping(
-        {
-            row.year: {"holidays": row.holidays, "makeup_workdays": row.makeup_workdays}
-            for row in HolidayYear.objects.all()
-        }
-    )
-
-
-def limits_for_level(level: int) -> LevelLimits:
-    row = TimeLimitSetting.objects.filter(level=level).first()
-    if row is None:
-        return DEFAULT_LIMITS[level]
-    return LevelLimits(
-        sign=Limit(row.sign_amount, LimitUnit(row.sign_unit)),
-        feedback=Limit(row.feedback_amount, LimitUnit(row.feedback_unit)),
-        result=Limit(row.result_amount, LimitUnit(row.result_unit)),
-        caller_contact_minutes=row.caller_contact_minutes,
-    )
-
-
-def warning_shares() -> dict[int, float]:
-    """The share of its time after which a running deadline shows as 即将超时, per level."""
-    shares = {1: 0.8, 2: 0.8}
-    shares.update(TimeLimitSetting.objects.values_list("level", "warning_share"))
-    return shares
-
-
-def plan_for(*, level: int, dispatched_at: datetime, tier: int, role: str) -> DeadlinePlan:
-    return plan_deadlines(
-        dispatched_at=dispatched_at,
-        limits=limits_for_level(level),
-        calendar=load_calendar(),
-        tier=tier,
-        role=role,
-    )
+def register_calendar_hook(hook: CalendarHook) -> None:
+    """Called (without arguments) inside the transaction of every change of the arrangement."""
+    if hook not in _calendar_hooks:
+        _calendar_hooks.append(hook)
 
 
 def ensure_default_time_limits() -> None:
@@ -100,28 +66,9 @@ def do_save_holiday_year(
             "source": source,
         },
     )
-    recompute_working_day_deadlines()
+    for hook in _calendar_hooks:
+        hook()
     return row
-
-
-def recompute_working_day_deadlines() -> int:
-    """Recompute open deadlines counted in working days. Returns how many changed."""
-    from liandong.incidents.actions import do_recompute_deadline
-    from liandong.incidents.models import Deadline, DeadlineState
-
-    calendar = load_calendar()
-    changed = 0
-    open_rows = Deadline.objects.filter(
-        state=DeadlineState.OPEN, limit_unit=LimitUnit.WORKING_DAYS.value, extended_at=None
-    ).select_related("instruction__incident")
-    for deadline in open_rows:
-        due = due_after(
-            deadline.starts_at, Limit(deadline.limit_amount, LimitUnit.WORKING_DAYS), calendar
-        )
-        if due.at != deadline.due_at or due.provisional != deadline.provisional:
-            do_recompute_deadline(deadline=deadline, due_at=due.at, provisional=due.provisional)
-            changed += 1
-    return changed
 
 
 def do_import_calendar_yaml(*, text: str, source: str = "") -> list[int]:

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from liandong import clock
-from liandong.accounts.models import Role, User
+from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
-from liandong.incidents import access, actions
-from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES
-from liandong.incidents.models import ExtensionRequest, Instruction
-from liandong.sla.services import warning_shares
+from liandong.incidents import access, actions, available, selectors
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, RequestState
+from liandong.incidents.models import RESULT_OUTCOMES
+from liandong.sla.selectors import warning_shares
 from liandong.units.models import Unit, UnitKind
 from liandong.web.common import (
     board_row,
@@ -29,9 +29,9 @@ unit_page = login_required_for(access.is_unit_user)
 
 
 def _leader_pending(user: User) -> int:
-    if user.role != Role.UNIT_LEADER:
+    if not access.is_unit_leader(user):
         return 0
-    return access.visible_extension_requests(user).filter(state="pending_leader").count()
+    return access.visible_extension_requests(user).filter(state=RequestState.PENDING_LEADER).count()
 
 
 @unit_page
@@ -65,25 +65,24 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @unit_page
 def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    inst = access.access_instruction(user, pk)
-    inst = (
-        Instruction.objects.select_related("incident", "unit")
-        .prefetch_related("deadlines", "caller_contacts", "attachments")
-        .get(pk=inst.pk)
-    )
+    inst = selectors.instruction_for(user, access.access_instruction(user, pk))
     return render(
         request,
         "web/unit/instruction.html",
         {
             "i": inst,
             "incident": inst.incident,
+            "offers": available.allowed(user, inst),
+            "refused": available.refused(user, inst),
             "share": warning_shares()[inst.level],
             "units": Unit.objects.filter(
                 kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True
             ).exclude(pk=inst.unit_id),
-            "others": inst.incident.instructions.exclude(pk=inst.pk).select_related("unit"),
-            "requests": ExtensionRequest.objects.filter(instruction=inst).order_by("-created_at"),
-            "result_outcomes": actions.RESULT_OUTCOMES,
+            "others": access.co_working_instructions(user, inst.incident).exclude(pk=inst.pk),
+            "requests": access.visible_extension_requests(user)
+            .filter(instruction=inst)
+            .order_by("-created_at", "-pk"),
+            "result_outcomes": RESULT_OUTCOMES,
             "leader_pending": _leader_pending(user),
             "tab": "work",
         },
@@ -181,27 +180,24 @@ def unit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return run_action(request, back, call, done)
 
 
-def _is_leader(user: User) -> bool:
-    return access.is_unit_user(user) and user.role == Role.UNIT_LEADER
-
-
-@login_required_for(_is_leader)
+@login_required_for(access.is_unit_leader)
 def approvals(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     pending = (
         access.visible_extension_requests(user)
-        .filter(state="pending_leader")
+        .filter(state=RequestState.PENDING_LEADER)
         .select_related("instruction__incident", "instruction__unit")
-        .order_by("created_at")
+        .order_by("created_at", "pk")
     )
+    rows = [{"r": r, "offers": available.allowed(user, r)} for r in pending]
     return render(
         request,
         "web/unit/approvals.html",
-        {"pending": pending, "leader_pending": len(pending), "tab": "approvals"},
+        {"rows": rows, "leader_pending": len(rows), "tab": "approvals"},
     )
 
 
-@login_required_for(_is_leader)
+@login_required_for(access.is_unit_leader)
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)

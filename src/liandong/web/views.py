@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if access.is_unit_user(user):
         return redirect("unit-workbench")
-    if user.role in access.READ_EVERYTHING and user.role != "admin":
+    if access.lands_on_console(user):
         return redirect("console")
     return render(request, "web/home.html")
 

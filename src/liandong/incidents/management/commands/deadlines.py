@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from liandong.sla.services import plan_for
+from liandong.sla.selectors import plan_for
 
 
 class Command(BaseCommand):

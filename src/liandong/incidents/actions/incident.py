@@ -1,0 +1,402 @@
+"""The office's actions on an incident as a whole: triage and dispatch, return to the city, merge,
+add units, close, call back (and reopen), withdraw."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+
+from liandong import clock
+from liandong.accounts.models import User
+from liandong.common.errors import FieldError, InvalidInput
+from liandong.incidents import available, rules
+from liandong.incidents.actions.deadlines import create_deadlines, stop_deadlines
+from liandong.incidents.actions.kernel import (
+    actor_label,
+    append_event,
+    clean_text,
+    instruction_transition,
+    linkage_unit,
+    notify,
+    open_instructions,
+    set_instruction_state,
+)
+from liandong.incidents.actions.locks import (
+    lock_incident,
+    lock_incidents,
+    lock_instruction,
+    locked_rows,
+)
+from liandong.incidents.actions.requests import cancel_pending_requests
+from liandong.incidents.events import EventKind
+from liandong.incidents.lifecycle import INCIDENT
+from liandong.incidents.models import (
+    CallBack,
+    Incident,
+    IncidentClass,
+    Instruction,
+    Role,
+    Satisfaction,
+)
+from liandong.units.models import Category, Unit, UnitKind
+
+
+def new_instruction(
+    *,
+    incident: Incident,
+    unit: Unit,
+    role: str,
+    at: datetime,
+    note: str = "",
+    reassigned_from: Instruction | None = None,
+) -> Instruction:
+    """One instruction with its clocks and the unit's notification (the incident is held)."""
+    assert incident.level is not None and unit.tier is not None
+    if open_instructions(incident).filter(unit=unit).exists():
+        raise InvalidInput.one("unit", "already_assigned", f"{unit.name}已有该警情的在办指令")
+    instruction = Instruction.objects.create(
+        incident=incident,
+        unit=unit,
+        role=role,
+        level=incident.level,
+        tier=unit.tier,
+        dispatched_at=at,
+        note=note,
+        reassigned_from=reassigned_from,
+    )
+    create_deadlines(instruction)
+    notify(
+        unit=unit,
+        incident=incident,
+        instruction=instruction,
+        kind="dispatched",
+        text=f"新指令（{instruction.get_role_display()}）：{incident.address}",
+    )
+    return instruction
+
+
+def _triage_errors(
+    *,
+    incident_class: str,
+    level: int,
+    category: Category,
+    primary_unit: Unit,
+    cooperating: list[Unit],
+    street: Unit | None,
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if incident_class not in IncidentClass.values:
+        errors.append(
+            FieldError("incident_class", "invalid_choice", "处置类别应为源头分流类或联动处置类")
+        )
+    if level not in (1, 2):
+        errors.append(FieldError("level", "invalid_choice", "指令级别应为1（紧急）或2（非紧急）"))
+    if not category.active:
+        errors.append(FieldError("category", "inactive", f"事项类别「{category.name}」已停用"))
+    if primary_unit in cooperating:
+        errors.append(FieldError("cooperating_units", "duplicate", "主责单位不能同时是协同单位"))
+    if incident_class == IncidentClass.SOURCE_DIVERSION and cooperating:
+        errors.append(
+            FieldError("cooperating_units", "not_allowed", "源头分流类警情只派发给一个主责单位")
+        )
+    if street is not None and street.kind != UnitKind.STREET:
+        errors.append(FieldError("street", "not_street", f"{street.name}不是街道"))
+    return errors
+
+
+@transaction.atomic
+def do_dispatch_incident(
+    *,
+    actor: User,
+    incident: Incident,
+    incident_class: str,
+    level: int,
+    category: Category,
+    primary_unit: Unit,
+    cooperating_units: Sequence[Unit] = (),
+    street: Unit | None = None,
+    note: str = "",
+) -> list[Instruction]:
+    """Triage and dispatch: one instruction per unit, all at the same moment."""
+    incident = lock_incident(incident)
+    after = INCIDENT.next_state(incident.status, "dispatch")
+    cooperating = list(dict.fromkeys(cooperating_units))
+    errors = _triage_errors(
+        incident_class=incident_class,
+        level=level,
+        category=category,
+        primary_unit=primary_unit,
+        cooperating=cooperating,
+        street=street,
+    )
+    if errors:
+        raise InvalidInput(errors)
+    linkage_unit("primary_unit", primary_unit)
+    for unit in cooperating:
+        linkage_unit("cooperating_units", unit)
+    now = clock.now()
+    before = {"status": incident.status}
+    incident.status = after
+    incident.incident_class = incident_class
+    incident.level = level
+    incident.category = category
+    incident.street = street
+    incident.triage_note = note
+    incident.dispatched_at = now
+    incident.save()
+    instructions = [
+        new_instruction(incident=incident, unit=primary_unit, role=Role.PRIMARY, at=now, note=note)
+    ] + [
+        new_instruction(incident=incident, unit=u, role=Role.COOPERATING, at=now, note=note)
+        for u in cooperating
+    ]
+    append_event(
+        incident=incident,
+        kind=EventKind.DISPATCHED,
+        summary=(
+            f"研判为{incident.get_incident_class_display()}、{incident.get_level_display()}，"
+            f"事项类别{category.name}，主责单位{primary_unit.name}"
+            + (f"，协同单位{'、'.join(u.name for u in cooperating)}" if cooperating else "")
+        ),
+        actor=actor,
+        before=before,
+        after={
+            "status": incident.status,
+            "incident_class": incident_class,
+            "level": level,
+            "category": category.code,
+            "primary_unit": primary_unit.code,
+            "cooperating_units": [u.code for u in cooperating],
+            "street": street.code if street else None,
+        },
+    )
+    return instructions
+
+
+@transaction.atomic
+def do_return_to_city(*, actor: User, incident: Incident, reason: str) -> Incident:
+    incident = lock_incident(incident)
+    after = INCIDENT.next_state(incident.status, "return_to_city")
+    reason = clean_text("reason", reason, max_length=500)
+    before = {"status": incident.status}
+    incident.status = after
+    incident.return_reason = reason
+    incident.save()
+    append_event(
+        incident=incident,
+        kind=EventKind.RETURNED_TO_CITY,
+        summary=f"退回市平台：{reason}",
+        actor=actor,
+        before=before,
+        after={"status": after, "reason": reason},
+    )
+    return incident
+
+
+@transaction.atomic
+def do_merge_incident(*, actor: User, incident: Incident, into: Incident) -> Incident:
+    """A repeat call: merge a new incident into an open one; the units holding that one are told."""
+    if incident.pk == into.pk:
+        raise InvalidInput.one("into", "same_incident", "不能合并到警情本身")
+    locked = lock_incidents(incident.pk, into.pk)
+    incident, into = locked[incident.pk], locked[into.pk]
+    after = INCIDENT.next_state(incident.status, "merge")
+    INCIDENT.next_state(into.status, "absorb_repeat")
+    before = {"status": incident.status}
+    incident.status = after
+    incident.merged_into = into
+    incident.save()
+    into.repeat_calls += 1 + incident.repeat_calls
+    into.save(update_fields=["repeat_calls"])
+    append_event(
+        incident=incident,
+        kind=EventKind.MERGED,
+        summary=f"作为重复警情并入{into.incident_id}",
+        actor=actor,
+        before=before,
+        after={"status": after, "merged_into": into.incident_id},
+    )
+    append_event(
+        incident=into,
+        kind=EventKind.REPEAT_CALL,
+        summary=f"重复警情{incident.incident_id}并入：{incident.content[:100]}",
+        actor=actor,
+        data={"repeat": incident.incident_id, "repeat_calls": into.repeat_calls},
+    )
+    for instruction in open_instructions(into).select_related("unit"):
+        notify(
+            unit=instruction.unit,
+            incident=into,
+            instruction=instruction,
+            kind="repeat_call",
+            text=f"报警人再次来电（重复警情{incident.incident_id}），请加快处置",
+        )
+    return incident
+
+
+@transaction.atomic
+def do_add_units(
+    *, actor: User, incident: Incident, units: Sequence[Unit], reason: str = ""
+) -> list[Instruction]:
+    """增派: more cooperating units for a dispatched incident."""
+    incident = lock_incident(incident)
+    INCIDENT.next_state(incident.status, "add_units")
+    wanted = list(dict.fromkeys(units))
+    if not wanted:
+        raise InvalidInput.one("units", "required", "请选择增派的单位")
+    for unit in wanted:
+        linkage_unit("units", unit)
+    if incident.incident_class == IncidentClass.SOURCE_DIVERSION:
+        incident.incident_class = IncidentClass.LINKED_DISPOSAL
+        incident.save(update_fields=["incident_class"])
+    now = clock.now()
+    created = [
+        new_instruction(incident=incident, unit=u, role=Role.COOPERATING, at=now, note=reason)
+        for u in wanted
+    ]
+    append_event(
+        incident=incident,
+        kind=EventKind.UNITS_ADDED,
+        summary=f"增派协同单位：{'、'.join(u.name for u in wanted)}"
+        + (f"（{reason}）" if reason else ""),
+        actor=actor,
+        after={"units": [u.code for u in wanted]},
+    )
+    return created
+
+
+@transaction.atomic
+def do_close_incident(*, actor: User, incident: Incident, outcome: str) -> Incident:
+    incident = lock_incident(incident)
+    after = INCIDENT.next_state(incident.status, "close")
+    outcome = clean_text("outcome", outcome, max_length=5000)
+    rules.enforce(available.close_refusal(incident))
+    now = clock.now()
+    before = {"status": incident.status}
+    incident.status = after
+    incident.outcome = outcome
+    incident.closed_at = now
+    incident.save()
+    append_event(
+        incident=incident,
+        kind=EventKind.CLOSED,
+        summary=f"办结：{outcome[:150]}",
+        actor=actor,
+        before=before,
+        after={"status": after},
+        data={"elapsed_seconds": int((now - incident.received_at).total_seconds())},
+    )
+    return incident
+
+
+@transaction.atomic
+def do_record_call_back(
+    *, actor: User, incident: Incident, satisfaction: str, note: str = "", reopen: bool = False
+) -> CallBack:
+    """回访. 不满意 may reopen the incident: the primary unit gets a new instruction."""
+    incident = lock_incident(incident)
+    INCIDENT.next_state(incident.status, "call_back")
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput.one("satisfaction", "invalid_choice", "满意度应为满意、基本满意或不满意")
+    if reopen and satisfaction != Satisfaction.UNSATISFIED:
+        raise InvalidInput.one("reopen", "not_allowed", "只有不满意的回访可以重新处置")
+    note = clean_text("note", note, max_length=2000, required=False)
+    now = clock.now()
+    callback = CallBack.objects.create(
+        incident=incident,
+        satisfaction=satisfaction,
+        note=note,
+        reopened=reopen,
+        created_by=actor,
+        created_at=now,
+    )
+    incident.satisfaction = satisfaction
+    incident.save(update_fields=["satisfaction"])
+    append_event(
+        incident=incident,
+        kind=EventKind.CALLED_BACK,
+        summary=f"回访报警人：{Satisfaction(satisfaction).label}" + (f"（{note}）" if note else ""),
+        actor=actor,
+        data={"satisfaction": satisfaction, "reopen": reopen},
+    )
+    if reopen:
+        _reopen(actor=actor, incident=incident, note=note, at=now)
+    return callback
+
+
+def _reopen(*, actor: User, incident: Incident, note: str, at: datetime) -> None:
+    after = INCIDENT.next_state(incident.status, "reopen")
+    before = {"status": incident.status, "closed_at": clock.iso(incident.closed_at)}
+    incident.status = after
+    incident.closed_at = None
+    incident.save()
+    primary = incident.instructions.filter(role=Role.PRIMARY).select_related("unit").last()
+    if primary is not None:
+        new_instruction(
+            incident=incident,
+            unit=primary.unit,
+            role=Role.PRIMARY,
+            at=at,
+            note=f"回访不满意，重新处置：{note}",
+        )
+    append_event(
+        incident=incident,
+        kind=EventKind.REOPENED,
+        summary="报警人不满意，重新处置" + (f"，重新派发{primary.unit.name}" if primary else ""),
+        actor=actor,
+        before=before,
+        after={"status": after},
+    )
+
+
+@transaction.atomic
+def do_withdraw_incident(
+    *, actor: User | None, incident: Incident, reason: str, by_city: bool = True
+) -> Incident:
+    """The city takes the incident back: every open clock stops, every unit holding it is told."""
+    incident = lock_incident(incident)
+    after = INCIDENT.next_state(incident.status, "withdraw")
+    reason = clean_text("reason", reason, max_length=2000)
+    now = clock.now()
+    who = actor_label(actor, "市安管平台" if by_city else "系统")
+    cancelled = []
+    for row in locked_rows(open_instructions(incident)):
+        instruction = lock_instruction(row)
+        before_state, after_state = instruction_transition(instruction, "cancel")
+        stop_deadlines(instruction, now)
+        cancel_pending_requests(instruction, at=now, why="警情撤回")
+        set_instruction_state(instruction, after_state, finished_at=now)
+        cancelled.append(instruction.unit.code)
+        notify(
+            unit=instruction.unit,
+            incident=incident,
+            instruction=instruction,
+            kind="withdrawn",
+            text=f"警情已撤回，停止处置：{reason}",
+        )
+        append_event(
+            incident=incident,
+            instruction=instruction,
+            kind=EventKind.INSTRUCTION_CANCELLED,
+            summary=f"{instruction.unit.name}的指令因警情撤回而撤销",
+            actor=actor,
+            actor_label_text=who,
+            before={"state": before_state},
+            after={"state": after_state},
+        )
+    before = {"status": incident.status}
+    incident.status = after
+    incident.withdrawn_at = now
+    incident.save()
+    append_event(
+        incident=incident,
+        kind=EventKind.WITHDRAWN,
+        summary=f"警情撤回：{reason}",
+        actor=actor,
+        actor_label_text=who,
+        before=before,
+        after={"status": after, "cancelled_units": cancelled},
+    )
+    return incident

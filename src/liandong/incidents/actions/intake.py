@@ -1,0 +1,223 @@
+"""Intake: incidents entering the district (by hand or from the city) and what the city sends
+about them later (supplements, urges). Withdrawals are incident actions (incident.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+
+from liandong import clock
+from liandong.accounts.models import User
+from liandong.common.errors import Conflict, InvalidInput
+from liandong.incidents.actions.decisions import do_urge_instruction
+from liandong.incidents.actions.kernel import (
+    actor_label,
+    append_event,
+    clean_text,
+    iso,
+    notify,
+    office_unit,
+    open_instructions,
+    phone,
+)
+from liandong.incidents.actions.locks import lock_incident
+from liandong.incidents.events import EventKind
+from liandong.incidents.lifecycle import INCIDENT, INSTRUCTION
+from liandong.incidents.models import Incident, Source
+
+
+@transaction.atomic
+def do_create_manual_incident(
+    *,
+    actor: User,
+    caller_phone: str,
+    address: str,
+    content: str,
+    received_at: datetime | None = None,
+    caller_name: str = "",
+    police_dispatched: bool = False,
+    city_category: str = "",
+) -> Incident:
+    """A dispatcher enters an incident that reached the office by another channel."""
+    now = clock.now()
+    received = received_at or now
+    if received > now + timedelta(minutes=5):
+        raise InvalidInput.one("received_at", "in_future", "接警时间不能晚于当前时间")
+    payload = {
+        "caller_name": caller_name,
+        "caller_phone": caller_phone,
+        "address": address,
+        "content": content,
+        "received_at": iso(received),
+        "police_dispatched": police_dispatched,
+        "city_category": city_category,
+    }
+    incident = Incident.objects.create(
+        incident_id=f"pending-{now.timestamp()}-{actor.pk}",
+        source=Source.MANUAL,
+        received_at=received,
+        accepted_at=now,
+        caller_name=clean_text("caller_name", caller_name, max_length=50, required=False),
+        caller_phone=phone(caller_phone),
+        address=clean_text("address", address, max_length=200),
+        content=clean_text("content", content, max_length=5000),
+        city_category=clean_text("city_category", city_category, max_length=50, required=False),
+        police_dispatched=police_dispatched,
+        raw_request=payload,
+        created_by=actor,
+    )
+    incident.incident_id = f"QY{clock.to_beijing(now):%Y%m%d}{incident.pk:06d}"
+    incident.save(update_fields=["incident_id"])
+    append_event(
+        incident=incident,
+        kind=EventKind.CREATED,
+        summary=f"人工录入警情：{incident.address}",
+        actor=actor,
+        after={"status": incident.status},
+    )
+    notify(
+        unit=office_unit(),
+        incident=incident,
+        kind="new_incident",
+        text=f"新警情待研判：{incident.address}",
+    )
+    return incident
+
+
+@transaction.atomic
+def do_receive_city_incident(
+    *,
+    incident_id: str,
+    received_at: datetime,
+    transferred_at: datetime,
+    caller_phone: str,
+    address: str,
+    content: str,
+    police_dispatched: bool,
+    caller_name: str = "",
+    longitude: float | None = None,
+    latitude: float | None = None,
+    coordinate_system: str = "gcj02",
+    city_category: str = "",
+    urgency: str = "",
+    repeat_calls: int = 0,
+    raw_request: dict[str, Any],
+    raw_body: str,
+    content_hash: str,
+) -> tuple[Incident, bool]:
+    """An incident handed over by the city platform. Returns (incident, created); a repeat with the
+    same content returns the stored one, a different content under a known id is a Conflict."""
+    existing = Incident.objects.filter(incident_id=incident_id).first()
+    if existing is not None:
+        if existing.source == Source.CITY and existing.content_hash == content_hash:
+            return existing, False
+        raise Conflict(f"警情编号{incident_id}已存在且内容不同", code="conflict")
+    incident = Incident.objects.create(
+        incident_id=incident_id,
+        source=Source.CITY,
+        received_at=received_at,
+        transferred_at=transferred_at,
+        accepted_at=clock.now(),
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        address=address,
+        longitude=longitude,
+        latitude=latitude,
+        coordinate_system=coordinate_system,
+        content=content,
+        city_category=city_category,
+        police_dispatched=police_dispatched,
+        suggested_urgency=urgency,
+        repeat_calls=repeat_calls,
+        raw_request=raw_request,
+        raw_body=raw_body,
+        content_hash=content_hash,
+    )
+    append_event(
+        incident=incident,
+        kind=EventKind.RECEIVED,
+        summary=f"收到市平台警情：{address}",
+        actor=None,
+        actor_label_text="市安管平台",
+        after={"status": incident.status},
+    )
+    notify(
+        unit=office_unit(), incident=incident, kind="new_incident", text=f"新警情待研判：{address}"
+    )
+    return incident, True
+
+
+@transaction.atomic
+def do_supplement_incident(*, incident: Incident, text: str, source: str = "市安管平台") -> None:
+    """More information from the caller; it reaches every unit holding the incident."""
+    incident = lock_incident(incident)
+    INCIDENT.next_state(incident.status, "supplement")
+    body = clean_text("text", text, max_length=2000)
+    append_event(
+        incident=incident,
+        kind=EventKind.SUPPLEMENTED,
+        summary=f"补充警情信息：{body[:200]}",
+        actor=None,
+        actor_label_text=source,
+        data={"text": body},
+    )
+    notify(unit=office_unit(), incident=incident, kind="supplement", text=f"警情补充：{body}")
+    for instruction in open_instructions(incident).select_related("unit"):
+        notify(
+            unit=instruction.unit,
+            incident=incident,
+            instruction=instruction,
+            kind="supplement",
+            text=f"警情补充：{body}",
+        )
+
+
+@transaction.atomic
+def do_city_urge_incident(*, incident: Incident, text: str = "") -> int:
+    """The caller called again to press (催办 from the city): every unit still working on it gets
+    a recorded urge (counted against it); returns how many units were urged."""
+    incident = lock_incident(incident)
+    INCIDENT.next_state(incident.status, "urge")
+    urged = 0
+    for instruction in open_instructions(incident).select_related("unit").order_by("pk"):
+        if INSTRUCTION.allows(instruction.state, "urge"):
+            do_urge_instruction(actor=None, instruction=instruction, note=text, by_city=True)
+            urged += 1
+        else:  # waiting for the office's decision: told, not counted against it
+            notify(
+                unit=instruction.unit,
+                incident=incident,
+                instruction=instruction,
+                kind="urged",
+                text=f"市平台催办：{text or incident.address}",
+            )
+    if urged == 0:
+        append_event(
+            incident=incident,
+            kind=EventKind.URGED,
+            summary="市平台催办" + (f"：{text}" if text else ""),
+            actor=None,
+            actor_label_text="市安管平台",
+            data={"by_city": True},
+        )
+        notify(
+            unit=office_unit(),
+            incident=incident,
+            kind="urged",
+            text=f"市平台催办：{text or incident.address}",
+        )
+    return urged
+
+
+@transaction.atomic
+def do_record_phone_reveal(*, actor: User, incident: Incident) -> None:
+    """The caller's number is shown masked; who looked at it in full is on record."""
+    incident = lock_incident(incident)
+    append_event(
+        incident=incident,
+        kind=EventKind.CALLER_PHONE_REVEALED,
+        summary=f"{actor_label(actor)}查看了报警人完整电话",
+        actor=actor,
+    )

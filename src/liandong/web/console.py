@@ -1,0 +1,222 @@
+"""The office console: intake queue, deadline board, incident search, city reports.
+
+Views are thin: the access gate decides (every list starts from its querysets), an action writes,
+a selector reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from liandong import clock
+from liandong.accounts.models import User
+from liandong.citylink import actions as citylink_actions
+from liandong.citylink import backlog
+from liandong.citylink.models import CityReport, ReportState
+from liandong.incidents import access
+from liandong.incidents.lifecycle import (
+    FINAL_INSTRUCTION_STATES,
+    IncidentStatus,
+    InstructionState,
+    RequestState,
+)
+from liandong.incidents.models import Deadline, DeadlineState, Incident, Instruction
+from liandong.sla.selectors import warning_shares
+from liandong.units.models import Category, Unit, UnitKind
+from liandong.web.common import BoardRow, board_row, login_required_for, run_action, user_of
+
+office_page = login_required_for(access.reads_everything)
+
+
+def counts(user: User) -> dict[str, int]:
+    pending = RequestState.PENDING_OFFICE
+    return {
+        "intake": access.visible_incidents(user).filter(status=IncidentStatus.NEW).count(),
+        "decisions": access.visible_return_requests(user).filter(state=pending).count()
+        + access.visible_join_requests(user).filter(state=pending).count()
+        + access.visible_extension_requests(user).filter(state=pending).count()
+        + access.visible_instructions(user).filter(state=InstructionState.RESULT_REPORTED).count(),
+        "parked": CityReport.objects.filter(state=ReportState.PARKED).count()
+        if access.reads_everything(user)
+        else 0,
+    }
+
+
+def page(request: HttpRequest, template: str, tab: str, **context: Any) -> HttpResponse:
+    """Render an office page with the counters of its navigation."""
+    user = user_of(request)
+    numbers = counts(user)
+    return render(
+        request,
+        template,
+        {
+            "tab": tab,
+            "counts": numbers,
+            "intake_count": numbers["intake"],
+            "is_office": access.is_office(user),
+            **context,
+        },
+    )
+
+
+def intake(user: User) -> list[Incident]:
+    new = access.visible_incidents(user).filter(status=IncidentStatus.NEW)
+    return list(new.order_by("accepted_at", "id")[:200])
+
+
+def linkage_units() -> list[Unit]:
+    return list(
+        Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True).order_by(
+            "tier", "id"
+        )
+    )
+
+
+BOARD_ROWS = 50
+BOARD_ROWS_ALL = 300
+
+
+def _open_instructions(user: User) -> QuerySet[Instruction]:
+    return access.visible_instructions(user).exclude(
+        state__in=[str(s) for s in FINAL_INSTRUCTION_STATES]
+    )
+
+
+def board(request: HttpRequest) -> tuple[list[BoardRow], int, dict[str, str]]:
+    """Open instructions ordered in the database by their nearest running deadline (or by
+    dispatch time), filtered; returns the rows to show, how many there are, and the filters."""
+    filters = {k: request.GET.get(k, "") for k in ("unit", "level", "category", "street", "sort")}
+    qs = _open_instructions(user_of(request))
+    if filters["unit"]:
+        qs = qs.filter(unit__code=filters["unit"])
+    if filters["level"] in ("1", "2"):
+        qs = qs.filter(level=int(filters["level"]))
+    if filters["category"]:
+        qs = qs.filter(incident__category__code=filters["category"])
+    if filters["street"]:
+        qs = qs.filter(incident__street__code=filters["street"])
+    total = qs.count()
+    if filters["sort"] == "dispatched":
+        qs = qs.order_by("-dispatched_at", "-id")
+    else:
+        qs = qs.annotate(
+            next_due=Min("deadlines__due_at", filter=Q(deadlines__state=DeadlineState.OPEN))
+        ).order_by(F("next_due").asc(nulls_last=True), "id")
+    limit = BOARD_ROWS_ALL if request.GET.get("all") else BOARD_ROWS
+    rows = qs.select_related("incident", "unit", "incident__category").prefetch_related(
+        Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
+    )[:limit]
+    now, shares = clock.now(), warning_shares()
+    return [board_row(inst, now, shares[inst.level]) for inst in rows], total, filters
+
+
+@office_page
+def console(request: HttpRequest) -> HttpResponse:
+    rows, total, filters = board(request)
+    return page(
+        request,
+        "web/office/console.html",
+        "console",
+        intake=intake(user_of(request)),
+        rows=rows,
+        total_rows=total,
+        filters=filters,
+        units=linkage_units(),
+        categories=Category.objects.filter(active=True),
+        streets=Unit.objects.filter(kind=UnitKind.STREET),
+    )
+
+
+@office_page
+def live(request: HttpRequest) -> JsonResponse:
+    """What the console refreshes every second: the intake queue and the counters."""
+    user = user_of(request)
+    return JsonResponse(
+        {
+            "intake": [
+                {
+                    "incident_id": i.incident_id,
+                    "address": i.address,
+                    "content": i.content[:60],
+                    "urgency_label": {"urgent": "紧急", "normal": ""}.get(i.suggested_urgency, ""),
+                    "accepted_epoch": int(i.accepted_at.timestamp()),
+                    "url": reverse("incident", args=[i.incident_id]),
+                }
+                for i in intake(user)
+            ],
+            "counts": counts(user),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@office_page
+def incident_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    chosen = request.GET.get("status", "")
+    qs = (
+        access.visible_incidents(user_of(request))
+        .select_related("category")
+        .order_by("-received_at", "-id")
+    )
+    if chosen:
+        qs = qs.filter(status=chosen)
+    if q:
+        qs = qs.filter(
+            Q(incident_id__icontains=q) | Q(address__icontains=q) | Q(content__icontains=q)
+        )
+    found = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return page(
+        request,
+        "web/office/incidents.html",
+        "incidents",
+        incidents=found.object_list,
+        page=found,
+        q=q,
+        chosen=chosen,
+        statuses=Incident._meta.get_field("status").choices,
+    )
+
+
+REPORT_FILTERS = [
+    ("waiting", "待发送"),
+    ("failing", "重试中"),
+    ("parked", "已搁置"),
+    ("delivered", "已送达"),
+]
+
+
+@office_page
+def city_reports(request: HttpRequest) -> HttpResponse:
+    chosen = request.GET.get("state", "")
+    return page(
+        request,
+        "web/office/reports.html",
+        "reports",
+        backlog=backlog.backlog(),
+        reports=backlog.reports(user_of(request), state=chosen or None, limit=200),
+        chosen=chosen,
+        report_filters=REPORT_FILTERS,
+    )
+
+
+@office_page
+@require_POST
+def resend_report(request: HttpRequest, pk: int) -> HttpResponse:
+    user = user_of(request)
+    access.require_office(user)
+    report = CityReport.objects.filter(pk=pk).first()
+    if report is None:
+        return redirect("city-reports")
+    return run_action(
+        request,
+        reverse("city-reports"),
+        lambda: citylink_actions.do_resend_report(actor=user, report=report),
+        "已重新排队发送",
+    )

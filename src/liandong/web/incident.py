@@ -1,0 +1,272 @@
+"""The office's incident page (triage and dispatch, the instructions, the timeline, the reports)
+and manual entry. Every button is rendered from available_actions; every write is one action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from liandong.accounts.models import User
+from liandong.citylink import backlog
+from liandong.common.errors import InvalidInput
+from liandong.incidents import access, actions, available, selectors
+from liandong.incidents.lifecycle import IncidentStatus, RequestState
+from liandong.incidents.models import Incident, Level
+from liandong.sla.selectors import warning_shares
+from liandong.units.models import Category, Unit, UnitKind
+from liandong.units.services import suggest_category
+from liandong.web.common import (
+    optional_unit,
+    run_action,
+    unit_from,
+    units_from,
+    user_of,
+)
+from liandong.web.console import linkage_units, office_page, page
+
+
+def _pending_requests(user: User, incident: Incident) -> list[dict[str, Any]]:
+    """Requests on the incident's instructions that wait for someone, for the instruction cards."""
+    waiting = [RequestState.PENDING_LEADER, RequestState.PENDING_OFFICE]
+    found: list[dict[str, Any]] = []
+    for requests, label in (
+        (access.visible_extension_requests(user), "延期申请"),
+        (access.visible_join_requests(user), "提请联动"),
+        (access.visible_return_requests(user), "退回申请"),
+    ):
+        for r in requests.filter(instruction__incident=incident, state__in=waiting).order_by("pk"):
+            found.append(
+                {
+                    "instruction_id": r.instruction_id,
+                    "label": f"{label}·{r.get_state_display()}",
+                    "reason": r.reason,
+                }
+            )
+    return found
+
+
+@office_page
+def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
+    user = user_of(request)
+    incident = access.access_incident(user, incident_id)
+    detail = selectors.incident_detail(user, incident)
+    instructions = list(
+        access.visible_instructions(user)
+        .filter(incident=incident)
+        .select_related("unit")
+        .prefetch_related("deadlines", "caller_contacts", "attachments")
+        .order_by("id")
+    )
+    offers = available.allowed(user, incident)
+    suggested = incident.category or suggest_category(incident.content)
+    proposal = selectors.triage_proposal(incident, suggested) if suggested else None
+    proposal_codes = [u["code"] for u in proposal["cooperating_units"]] if proposal else []
+    merge_targets = (
+        access.visible_incidents(user)
+        .filter(status__in=[IncidentStatus.NEW, IncidentStatus.DISPATCHED])
+        .exclude(pk=incident.pk)
+        .order_by("-received_at")[:50]
+        if "merge" in offers
+        else []
+    )
+    return page(
+        request,
+        "web/office/incident.html",
+        "console",
+        incident=incident,
+        detail=detail,
+        offers=offers,
+        refused=available.refused(user, incident),
+        cards=[{"i": i, "offers": available.allowed(user, i)} for i in instructions],
+        shares=warning_shares(),
+        timeline=[
+            {**e, "when": datetime.fromisoformat(e["occurred_at"])}
+            for e in selectors.timeline(user, incident)
+        ],
+        reports=backlog.reports(user, incident_id=incident.incident_id, limit=200)[::-1],
+        categories=Category.objects.filter(active=True),
+        # the proposed cooperating units first, so they are in view in the list
+        units=sorted(linkage_units(), key=lambda u: u.code not in proposal_codes),
+        streets=Unit.objects.filter(kind=UnitKind.STREET),
+        suggested=suggested,
+        proposal=proposal,
+        proposal_codes=proposal_codes,
+        pending_requests=_pending_requests(user, incident),
+        merge_targets=merge_targets,
+        levels=Level.choices,
+    )
+
+
+@office_page
+@require_POST
+def reveal_phone(request: HttpRequest, incident_id: str) -> JsonResponse:
+    user = user_of(request)
+    incident = access.access_incident(user, incident_id)
+    actions.do_record_phone_reveal(actor=user, incident=incident)
+    return JsonResponse({"caller_phone": incident.caller_phone})
+
+
+def _incident_handlers(
+    request: HttpRequest, user: User, incident: Incident
+) -> dict[str, tuple[Any, str]]:
+    post = request.POST
+
+    def dispatch() -> None:
+        category = Category.objects.filter(code=post.get("category", "")).first()
+        if category is None:
+            raise InvalidInput.one("category", "required", "请选择事项类别")
+        level = post.get("level", "")
+        actions.do_dispatch_incident(
+            actor=user,
+            incident=incident,
+            incident_class=post.get("incident_class", ""),
+            level=int(level) if level.isdigit() else 0,
+            category=category,
+            primary_unit=unit_from(request, "primary_unit"),
+            cooperating_units=units_from(request, "cooperating_units"),
+            street=optional_unit(request, "street"),
+            note=post.get("note", ""),
+        )
+
+    def merge() -> None:
+        into = post.get("into", "")
+        target = access.visible_incidents(user).filter(incident_id=into).first()
+        if target is None:
+            raise InvalidInput.one("into", "required", "请选择要合并到的警情")
+        actions.do_merge_incident(actor=user, incident=incident, into=target)
+
+    return {
+        "dispatch": (dispatch, "已派发"),
+        "return-to-city": (
+            lambda: actions.do_return_to_city(
+                actor=user, incident=incident, reason=post.get("reason", "")
+            ),
+            "已退回市平台",
+        ),
+        "merge": (merge, "已合并为重复警情"),
+        "add-units": (
+            lambda: actions.do_add_units(
+                actor=user,
+                incident=incident,
+                units=units_from(request, "units"),
+                reason=post.get("reason", ""),
+            ),
+            "已增派",
+        ),
+        "close": (
+            lambda: actions.do_close_incident(
+                actor=user, incident=incident, outcome=post.get("outcome", "")
+            ),
+            "已办结",
+        ),
+        "callback": (
+            lambda: actions.do_record_call_back(
+                actor=user,
+                incident=incident,
+                satisfaction=post.get("satisfaction", ""),
+                note=post.get("note", ""),
+                reopen=post.get("reopen") == "on",
+            ),
+            "已记录回访",
+        ),
+        "withdraw": (
+            lambda: actions.do_withdraw_incident(
+                actor=user, incident=incident, reason=post.get("reason", ""), by_city=False
+            ),
+            "已撤回，全部处置已停止",
+        ),
+    }
+
+
+@office_page
+@require_POST
+def incident_action(request: HttpRequest, incident_id: str, action: str) -> HttpResponse:
+    user = user_of(request)
+    incident = access.access_incident_for_office_action(user, incident_id)
+    handlers = _incident_handlers(request, user, incident)
+    if action not in handlers:
+        return redirect("incident", incident_id)
+    call, done = handlers[action]
+    return run_action(request, reverse("incident", args=[incident_id]), call, done)
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go after a form: the posted `next` if it stays on this site, else `fallback`."""
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback
+
+
+@office_page
+@require_POST
+def instruction_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = user_of(request)
+    inst = access.access_instruction_for_office_action(user, pk)
+    post = request.POST
+    handlers = {
+        "urge": (
+            lambda: actions.do_urge_instruction(
+                actor=user, instruction=inst, note=post.get("note", "")
+            ),
+            "已催办",
+        ),
+        "reassign": (
+            lambda: actions.do_reassign_instruction(
+                actor=user,
+                instruction=inst,
+                unit=unit_from(request, "unit"),
+                reason=post.get("reason", ""),  # type: ignore[arg-type]
+            ),
+            "已改派",
+        ),
+        "accept": (
+            lambda: actions.do_accept_result(
+                actor=user, instruction=inst, note=post.get("note", "")
+            ),
+            "处置结果已审核通过",
+        ),
+        "send-back": (
+            lambda: actions.do_send_back_result(
+                actor=user, instruction=inst, reason=post.get("reason", "")
+            ),
+            "处置结果已退回",
+        ),
+    }
+    back = safe_next(request, reverse("incident", args=[inst.incident.incident_id]))
+    if action not in handlers:
+        return redirect(back)
+    call, done = handlers[action]
+    return run_action(request, back, call, done)
+
+
+@office_page
+def new_incident(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    if request.method == "POST":
+        access.require_office(user)
+        created: list[Incident] = []
+
+        def create() -> None:
+            created.append(
+                actions.do_create_manual_incident(
+                    actor=user,
+                    caller_phone=request.POST.get("caller_phone", ""),
+                    caller_name=request.POST.get("caller_name", ""),
+                    address=request.POST.get("address", ""),
+                    content=request.POST.get("content", ""),
+                    police_dispatched=request.POST.get("police_dispatched") == "on",
+                )
+            )
+
+        response = run_action(request, reverse("new-incident"), create, "已录入")
+        return redirect("incident", created[0].incident_id) if created else response
+    return page(request, "web/office/new_incident.html", "console")
