@@ -15,7 +15,7 @@ from liandong.accounts.models import Role, User
 from liandong.incidents import actions
 from liandong.incidents.models import Incident
 from liandong.units.models import Category, Unit
-from liandong.units.services import suggest_category
+from liandong.units.selectors import suggest_category
 
 DEMO_PASSWORD = "liandong-demo"
 log = logging.getLogger("liandong.demo")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "liandong.incidents",
     "liandong.citylink",
     "liandong.web",
+    "liandong.worker",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ from liandong.citylink import backlog
 from liandong.citylink.models import CityReport
 from liandong.common.errors import NotFound
 from liandong.incidents import access, actions, selectors
-from liandong.units.services import unit_by_code, units_by_codes
+from liandong.units.selectors import unit_by_code, units_by_codes
 
 # --- requests waiting for a decision -----------------------------------------------------------
 

@@ -11,7 +11,7 @@ from liandong.api import schemas
 from liandong.api.common import ERRORS, category_by_code, incident_out, user_of
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, selectors
-from liandong.units.services import unit_by_code, units_by_codes
+from liandong.units.selectors import unit_by_code, units_by_codes
 
 # --- incidents -------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from liandong.api.common import ERRORS, instruction_out, user_of
 from liandong.common.errors import NotFound
 from liandong.incidents import access, actions, files, selectors
 from liandong.incidents.models import Attachment
-from liandong.units.services import unit_by_code, units_by_codes
+from liandong.units.selectors import unit_by_code, units_by_codes
 
 # --- instructions ----------------------------------------------------------------------------
 

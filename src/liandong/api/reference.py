@@ -14,7 +14,8 @@ from liandong.incidents import access, selectors
 from liandong.sla.models import HolidayYear
 from liandong.sla.services import do_save_holiday_year
 from liandong.units.models import Category, TierChange, Unit
-from liandong.units.services import do_change_unit_tier, unit_by_code
+from liandong.units.selectors import unit_by_code
+from liandong.units.services import do_change_unit_tier
 
 # --- me and reference data -------------------------------------------------------------------
 

@@ -168,6 +168,8 @@ class RequestOut(Schema):
     approved_units: list[UnitRef] | None = None
     state_before: str | None = None
     reassigned_to: int | None = None
+    allowed_actions: list[str] = []
+    actions: list[ActionOut] = []
 
 
 class PendingOut(Schema):

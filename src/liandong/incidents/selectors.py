@@ -28,7 +28,7 @@ from liandong.incidents.models import (
 )
 from liandong.sla.selectors import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
-from liandong.units.services import match_street
+from liandong.units.selectors import match_street
 
 iso = clock.iso
 

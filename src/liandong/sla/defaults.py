@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from liandong.defaults import read as read_default
 from liandong.sla.models import HolidayYear
 from liandong.sla.services import do_save_holiday_year, ensure_default_time_limits
-from liandong.units.services import read_default
 
 
 def load_default_calendar() -> None:

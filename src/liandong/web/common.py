@@ -22,7 +22,7 @@ from liandong.common.errors import DomainError, Forbidden, InvalidInput, NotFoun
 from liandong.incidents.models import Deadline, DeadlineState, Instruction
 from liandong.incidents.selectors import deadline_status
 from liandong.units.models import Unit
-from liandong.units.services import unit_by_code, units_by_codes
+from liandong.units.selectors import unit_by_code, units_by_codes
 
 View = Callable[..., HttpResponse]
 

@@ -20,7 +20,7 @@ from liandong.incidents.lifecycle import IncidentStatus, RequestState
 from liandong.incidents.models import Incident, Level
 from liandong.sla.selectors import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
-from liandong.units.services import suggest_category
+from liandong.units.selectors import suggest_category
 from liandong.web.common import (
     optional_unit,
     run_action,

@@ -10,8 +10,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from liandong import clock
-from liandong.accounts.models import OFFICE_ROLES, User
+from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
+from liandong.incidents import access
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import (
     DEADLINE,
@@ -39,7 +40,7 @@ def actor_label(actor: User | None, fallback: str = "系统") -> str:
         return fallback
     if actor.unit is not None:
         return f"{actor.unit.name} {actor.display_name}"
-    if actor.role in OFFICE_ROLES:
+    if access.is_office(actor):
         return f"区联动办 {actor.display_name}"
     return actor.display_name
 
