@@ -11,7 +11,7 @@ from django.db import close_old_connections
 
 from liandong import clock
 from liandong.citylink.delivery import deliver_reports
-from liandong.incidents.actions import do_note_overdue
+from liandong.incidents.actions import do_note_overdue, sweep_attachment_files
 from liandong.incidents.models import Deadline, DeadlineState
 
 log = logging.getLogger("liandong.worker")
@@ -26,7 +26,7 @@ def sweep_overdue_deadlines() -> int:
     return sum(1 for deadline in due if do_note_overdue(deadline=deadline))
 
 
-TASKS = (sweep_overdue_deadlines, deliver_reports)
+TASKS = (sweep_overdue_deadlines, deliver_reports, sweep_attachment_files)
 
 
 def run_once() -> int:
