@@ -32,6 +32,17 @@ def test_no_source_file_is_over_500_lines() -> None:
 
 
 #: a comparison with anything named like a state: i.state, incident.status, d.get_state_display…
+def test_every_action_module_is_under_400_lines() -> None:
+    folders = [PACKAGE / "incidents" / "actions"]
+    sizes = {
+        p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in _python_files(*folders)
+    }
+    sizes["citylink/actions.py"] = len(
+        (PACKAGE / "citylink" / "actions.py").read_text().splitlines()
+    )
+    assert all(n < 400 for n in sizes.values()), sizes
+
+
 STATE_COMPARISON = re.compile(
     r"[\w.]*(state|status)\w*\s*(==|!=|\bin\b|\bnot in\b)|(==|!=|\bin\b)\s*[\w.]*(state|status)"
 )

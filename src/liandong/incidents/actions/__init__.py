@@ -12,7 +12,8 @@ The package is split by aggregate:
 | --- | --- |
 | `kernel.py`, `locks.py` | events and their hooks, notifications, tables, input, the lock order |
 | `intake.py` | manual entry, the city's hand-over, supplements and urges from the city, phone reveal |
-| `incident.py` | dispatch, return to the city, merge, add units, close, call back, withdraw |
+| `incident.py` | dispatch, return to the city, merge, add units, withdraw |
+| `closing.py` | close, call back, reopen after an unsatisfied call-back |
 | `instruction.py` | sign, caller contact, first feedback, result, attachments |
 | `requests.py` | return, join and extension requests; the leader's sign-off; cancellation |
 | `decisions.py` | urge, reassign, accept/send back results, decide returns, joins, extensions |
@@ -21,6 +22,7 @@ The package is split by aggregate:
 City-link actions (inbound messages, report resend) live in `liandong.citylink.actions`.
 """
 
+from liandong.incidents.actions.closing import do_close_incident, do_record_call_back
 from liandong.incidents.actions.deadlines import (
     do_note_overdue,
     do_recompute_deadline,
@@ -38,10 +40,8 @@ from liandong.incidents.actions.decisions import (
 )
 from liandong.incidents.actions.incident import (
     do_add_units,
-    do_close_incident,
     do_dispatch_incident,
     do_merge_incident,
-    do_record_call_back,
     do_return_to_city,
     do_withdraw_incident,
 )

@@ -4,15 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0002_incident_content_hash'),
+        ("incidents", "0002_incident_content_hash"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('created', '人工录入'), ('received', '收到市平台警情'), ('supplemented', '补充警情信息'), ('caller_phone_revealed', '查看报警人电话'), ('dispatched', '研判派发'), ('returned_to_city', '退回市平台'), ('merged', '合并为重复警情'), ('repeat_call', '重复来电并入'), ('units_added', '增派单位'), ('closed', '办结'), ('called_back', '回访'), ('reopened', '重新处置'), ('withdrawn', '撤回'), ('signed', '签收'), ('caller_contacted', '联系报警人'), ('caller_contact_attempt', '联系报警人未接通'), ('feedback', '首次反馈'), ('result', '反馈处置结果'), ('attachment_uploaded', '上传附件'), ('return_requested', '申请退回'), ('return_refused', '维持派发'), ('join_requested', '提请联动'), ('join_decided', '审核提请联动'), ('extension_requested', '申请延期'), ('extension_leader_decided', '单位领导审批延期'), ('extension_granted', '同意延期'), ('extension_refused', '不同意延期'), ('request_cancelled', '申请自动取消'), ('urged', '催办'), ('reassigned', '改派'), ('result_accepted', '审核通过处置结果'), ('result_sent_back', '退回处置结果'), ('instruction_cancelled', '撤销指令'), ('deadline_recomputed', '时限重新计算'), ('deadline_overdue', '时限已超时'), ('report_resent', '重新上报市平台')], max_length=40, verbose_name='事件'),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "人工录入"),
+                    ("received", "收到市平台警情"),
+                    ("supplemented", "补充警情信息"),
+                    ("caller_phone_revealed", "查看报警人电话"),
+                    ("dispatched", "研判派发"),
+                    ("returned_to_city", "退回市平台"),
+                    ("merged", "合并为重复警情"),
+                    ("repeat_call", "重复来电并入"),
+                    ("units_added", "增派单位"),
+                    ("closed", "办结"),
+                    ("called_back", "回访"),
+                    ("reopened", "重新处置"),
+                    ("withdrawn", "撤回"),
+                    ("signed", "签收"),
+                    ("caller_contacted", "联系报警人"),
+                    ("caller_contact_attempt", "联系报警人未接通"),
+                    ("feedback", "首次反馈"),
+                    ("result", "反馈处置结果"),
+                    ("attachment_uploaded", "上传附件"),
+                    ("return_requested", "申请退回"),
+                    ("return_refused", "维持派发"),
+                    ("join_requested", "提请联动"),
+                    ("join_decided", "审核提请联动"),
+                    ("extension_requested", "申请延期"),
+                    ("extension_leader_decided", "单位领导审批延期"),
+                    ("extension_granted", "同意延期"),
+                    ("extension_refused", "不同意延期"),
+                    ("request_cancelled", "申请自动取消"),
+                    ("urged", "催办"),
+                    ("reassigned", "改派"),
+                    ("result_accepted", "审核通过处置结果"),
+                    ("result_sent_back", "退回处置结果"),
+                    ("instruction_cancelled", "撤销指令"),
+                    ("deadline_recomputed", "时限重新计算"),
+                    ("deadline_overdue", "时限已超时"),
+                    ("report_resent", "重新上报市平台"),
+                ],
+                max_length=40,
+                verbose_name="事件",
+            ),
         ),
     ]
