@@ -2,11 +2,12 @@
 the deadline watch with a unit's sign, the office's accept and a calendar recompute, on real
 concurrent PostgreSQL connections.
 
-Each test makes the worst interleaving happen on purpose instead of hoping for it: a third
-connection holds the incident's row lock; the user's request starts and queues behind it; then the
-watch starts and queues too; then the incident is released. With the watch taking the deadline
-before the incident (as it once did) this ends in `deadlock detected` and a 500; with one order
-both finish: the request answers 2xx and the watch does its work or finds nothing left to do.
+Each test makes the worst interleavings happen on purpose instead of hoping for them, with a third
+connection holding a row: either the person's request holds the incident first (the watch then
+skips that incident at once, SKIP LOCKED, and takes it in its next round), or the watch holds the
+incident first (the request queues behind it). With the watch taking the deadline before the
+incident (as it once did) the first order ended in `deadlock detected` and a 500; now every
+order finishes, the request answers 2xx, and each stage is recorded at most once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.db import connection, connections
 
 from liandong import clock
 from liandong.accounts.models import Role
+from liandong.incidents import actions
 from liandong.incidents.models import Deadline, Event, Instruction
 from liandong.worker.loop import sweep_overdue_deadlines
 from tests.factories import Api, UserFactory, dispatched, instruction_of, office_user, unit_user
@@ -48,10 +50,10 @@ def _dsn() -> str:
 
 
 @contextmanager
-def incident_held(incident_pk: int) -> Iterator[Callable[[], None]]:
-    """A third connection holding the incident's row lock until `release()` is called."""
+def row_held(table: str, pk: int) -> Iterator[Callable[[], None]]:
+    """A third connection holding one row's lock until `release()` is called."""
     conn = psycopg.connect(_dsn())
-    conn.execute("SELECT id FROM incidents_incident WHERE id = %s FOR UPDATE", [incident_pk])
+    conn.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])  # noqa: S608
     released = False
 
     def release() -> None:
@@ -101,25 +103,70 @@ class Runner(threading.Thread):
             connections.close_all()
 
 
-def interleave(incident_pk: int, user_request: Callable[[], Any]) -> tuple[Runner, Runner]:
-    """The user's request queues on the incident first, then the watch; then both go."""
-    with incident_held(incident_pk) as release:
-        request = Runner(user_request)
-        request.start()
-        wait_until_waiting(1)
-        watch = Runner(sweep_overdue_deadlines)
-        watch.start()
-        wait_until_waiting(2)
-        release()
-        request.join(30)
-        watch.join(30)
-    assert not request.is_alive() and not watch.is_alive()
+MODES = ["request_first", "watch_first"]
+
+
+def interleave(
+    mode: str, incident_pk: int, instruction_pk: int, user_request: Callable[[], Any]
+) -> Runner:
+    """Force one of the two orders, then let both finish; returns the request's runner.
+
+    request_first: a third connection holds the incident; the request queues on it; the watch
+    starts and, finding the incident taken, skips it at once (SKIP LOCKED) instead of waiting;
+    after the release the request finishes and the watch's next round does what is left.
+    watch_first: the third connection holds the instruction; the watch takes the incident and
+    queues on the instruction; the request queues on the incident behind the watch; then both go.
+    """
+    if mode == "request_first":
+        with row_held("incidents_incident", incident_pk) as release:
+            request = Runner(user_request)
+            request.start()
+            wait_until_waiting(1)
+            watch = Runner(sweep_overdue_deadlines)
+            watch.start()
+            watch.join(10)
+            assert not watch.is_alive(), "the watch waited for a held incident"
+            assert watch.error is None and watch.result == 0, (watch.error, watch.result)
+            release()
+            request.join(30)
+    else:
+        with row_held("incidents_instruction", instruction_pk) as release:
+            watch = Runner(sweep_overdue_deadlines)
+            watch.start()
+            wait_until_waiting(1)
+            request = Runner(user_request)
+            request.start()
+            wait_until_waiting(2)
+            release()
+            watch.join(30)
+            request.join(30)
+        assert not watch.is_alive() and watch.error is None, repr(watch.error)
+    assert not request.is_alive()
     assert request.error is None, repr(request.error)
-    assert watch.error is None, repr(watch.error)
-    return request, watch
+    again = Runner(sweep_overdue_deadlines)
+    again.start()
+    again.join(30)
+    assert again.error is None, repr(again.error)
+    return request
 
 
-def test_the_watch_and_a_late_sign_of_the_same_deadline_never_deadlock() -> None:
+def assert_each_stage_once(instruction_pk: int) -> None:
+    """Every stage event matches its stamp on the deadline, and none is doubled."""
+    for d in Deadline.objects.filter(instruction_id=instruction_pk):
+        for kind, stamp in (
+            ("deadline_warning", d.warned_at),
+            ("deadline_overdue", d.overdue_noticed_at),
+            ("supervision_proposed", d.escalated_at),
+        ):
+            events = Event.objects.filter(instruction_id=instruction_pk, kind=kind)
+            count = sum(1 for e in events if e.data.get("kind") == d.kind)
+            assert count <= 1, (d.kind, kind, count)
+            if kind != "deadline_warning":
+                assert count == (1 if stamp else 0), (d.kind, kind, count, stamp)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_watch_and_a_late_sign_of_the_same_deadline_never_deadlock(mode: str) -> None:
     with clock.frozen(DISPATCHED_AT):
         incident = dispatched(
             level=1,
@@ -132,27 +179,29 @@ def test_the_watch_and_a_late_sign_of_the_same_deadline_never_deadlock() -> None
         officer = Api(unit_user("ecology"))
         clock.advance(timedelta(minutes=11))  # the 10-minute sign deadline has passed
 
-        request, watch = interleave(
-            incident.pk, lambda: officer.post(f"/instructions/{inst.pk}/sign").status_code
+        request = interleave(
+            mode,
+            incident.pk,
+            inst.pk,
+            lambda: officer.post(f"/instructions/{inst.pk}/sign").status_code,
         )
 
         assert request.result == 200
         sign = Deadline.objects.get(instruction=inst, kind="sign")
         assert sign.state == "missed"
-        # the watch came second: the deadline was no longer open, nothing to notice
         assert Event.objects.filter(instruction=inst, kind="signed").count() == 1
-        assert Event.objects.filter(instruction=inst, kind="deadline_overdue").count() == (
-            1 if sign.overdue_noticed_at else 0
-        )
+        # the watch noticed the breach only if it came first; never twice
+        assert (sign.overdue_noticed_at is not None) == (mode == "watch_first")
+        assert_each_stage_once(inst.pk)
 
 
-def test_the_watch_and_the_office_accepting_on_the_same_incident_never_deadlock() -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_the_watch_and_the_office_accepting_on_the_same_incident_never_deadlock(mode: str) -> None:
     with clock.frozen(DISPATCHED_AT):
         incident = dispatched(level=1)  # housing primary, urban-constr cooperating
         coop = instruction_of(incident, "urban-constr")
+        primary = instruction_of(incident, "housing")
         officer = unit_user("urban-constr")
-        from liandong.incidents import actions
-
         actions.do_sign_instruction(actor=officer, instruction=coop)
         actions.do_report_result(
             actor=officer,
@@ -163,19 +212,21 @@ def test_the_watch_and_the_office_accepting_on_the_same_incident_never_deadlock(
         office = Api(office_user())
         clock.advance(timedelta(minutes=11))  # the primary's sign deadline has passed
 
-        request, watch = interleave(
+        request = interleave(
+            mode,
             incident.pk,
+            primary.pk,
             lambda: office.post(f"/instructions/{coop.pk}/accept-result").status_code,
         )
 
         assert request.result == 200
         assert Instruction.objects.get(pk=coop.pk).state == "done"
-        primary = instruction_of(incident, "housing")
         assert Event.objects.filter(instruction=primary, kind="deadline_overdue").count() == 1
-        assert watch.result == 1
+        assert_each_stage_once(primary.pk)
 
 
-def test_the_watch_and_a_calendar_recompute_of_the_same_deadline_never_deadlock() -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_the_watch_and_a_calendar_recompute_of_the_same_deadline_never_deadlock(mode: str) -> None:
     with clock.frozen(DISPATCHED_AT):
         incident = dispatched(
             level=2,
@@ -194,8 +245,8 @@ def test_the_watch_and_a_calendar_recompute_of_the_same_deadline_never_deadlock(
         holidays = sorted({*year["holidays"], "2026-12-01"})
         body = {"holidays": holidays, "makeup_workdays": year["makeup_workdays"], "source": "更正"}
 
-        request, watch = interleave(
-            incident.pk, lambda: admin.put("/calendar/2026", body).status_code
+        request = interleave(
+            mode, incident.pk, inst.pk, lambda: admin.put("/calendar/2026", body).status_code
         )
 
         assert request.result == 200
@@ -203,4 +254,4 @@ def test_the_watch_and_a_calendar_recompute_of_the_same_deadline_never_deadlock(
         assert moved.due_at > result.due_at
         assert Event.objects.filter(instruction=inst, kind="deadline_recomputed").count() == 1
         assert Event.objects.filter(instruction=inst, kind="deadline_overdue").count() == 3
-        assert watch.result == 3
+        assert_each_stage_once(inst.pk)

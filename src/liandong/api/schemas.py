@@ -38,7 +38,9 @@ class DeadlineOut(Schema):
     extended: bool
     provisional: bool
     state: Literal["open", "met", "missed", "stopped"]
-    status: Literal["running", "warning", "overdue", "met", "missed", "stopped"]
+    status: Literal["running", "warning", "overdue", "paused", "met", "missed", "stopped"]
+    warn_at: str | None
+    held: bool
     completed_at: str | None
     seconds_left: int | None
     missed_by_seconds: int | None

@@ -51,7 +51,11 @@ class EventKind(StrEnum):
     INSTRUCTION_CANCELLED = "instruction_cancelled"
     # clocks
     DEADLINE_RECOMPUTED = "deadline_recomputed"
+    DEADLINE_WARNING = "deadline_warning"
     DEADLINE_OVERDUE = "deadline_overdue"
+    SUPERVISION_PROPOSED = "supervision_proposed"
+    CLOCKS_PAUSED = "clocks_paused"
+    CLOCKS_RESUMED = "clocks_resumed"
     # the city link
     REPORT_RESENT = "report_resent"
 
@@ -91,6 +95,10 @@ EVENT_KIND_LABELS: dict[str, str] = {
     EventKind.RESULT_SENT_BACK: "退回处置结果",
     EventKind.INSTRUCTION_CANCELLED: "撤销指令",
     EventKind.DEADLINE_RECOMPUTED: "时限重新计算",
+    EventKind.DEADLINE_WARNING: "时限即将超时",
     EventKind.DEADLINE_OVERDUE: "时限已超时",
+    EventKind.SUPERVISION_PROPOSED: "提请督办",
+    EventKind.CLOCKS_PAUSED: "暂停计时",
+    EventKind.CLOCKS_RESUMED: "恢复计时",
     EventKind.REPORT_RESENT: "重新上报市平台",
 }

@@ -4,6 +4,8 @@ State fields on these models change only through the action functions in actions
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -17,6 +19,7 @@ from liandong.incidents.lifecycle import (
     IncidentStatus,
     InstructionState,
 )
+from liandong.sla.watch import Watched, next_moment
 
 __all__ = ["DeadlineState", "IncidentStatus", "InstructionState"]
 
@@ -190,7 +193,17 @@ class Deadline(models.Model):
     completed_at = models.DateTimeField("完成时间", null=True)
     stopped_at = models.DateTimeField("停止时间", null=True)
     extended_at = models.DateTimeField("延期时间", null=True)
-    overdue_noticed_at = models.DateTimeField(null=True)
+    # The watch (sla/watch.py): each stage at most once; `watch_at` is when it must look next.
+    warn_share = models.FloatField("预警比例", default=0.8)
+    warn_at = models.DateTimeField("预警时间", null=True)
+    warned_at = models.DateTimeField("已预警", null=True)
+    overdue_noticed_at = models.DateTimeField("已记录超时", null=True)
+    escalate_after_minutes = models.PositiveIntegerField("超时后建议督办（分钟）", null=True)
+    escalated_at = models.DateTimeField("已建议督办", null=True)
+    paused_at = models.DateTimeField("暂停计时", null=True)
+    paused_seconds = models.PositiveIntegerField("累计暂停（秒）", default=0)
+    held_since = models.DateTimeField("延期审批中（暂缓超时）", null=True)
+    watch_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = "时限"
@@ -204,7 +217,13 @@ class Deadline(models.Model):
                 fields=["due_at"],
                 name="open_deadline_due",
                 condition=models.Q(state="open"),
-            )
+            ),
+            # the watch's queue: only rows it still has to look at
+            models.Index(
+                fields=["watch_at"],
+                name="deadline_watch_queue",
+                condition=models.Q(watch_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,7 +232,30 @@ class Deadline(models.Model):
     @property
     def running(self) -> bool:
         """The clock still runs (shown as a countdown)."""
-        return self.state == DeadlineState.OPEN
+        return self.state == DeadlineState.OPEN and self.paused_at is None
+
+    @property
+    def paused(self) -> bool:
+        return self.state == DeadlineState.OPEN and self.paused_at is not None
+
+    def watched(self) -> Watched:
+        """What the watch (sla/watch.py) knows of this deadline."""
+        minutes = self.escalate_after_minutes
+        return Watched(
+            running=self.state == DeadlineState.OPEN,
+            warn_at=self.warn_at,
+            due_at=self.due_at,
+            warned=self.warned_at is not None,
+            breached=self.overdue_noticed_at is not None,
+            escalated=self.escalated_at is not None,
+            paused=self.paused_at is not None,
+            held=self.held_since is not None,
+            escalate_after=timedelta(minutes=minutes) if minutes is not None else None,
+        )
+
+    def refresh_watch(self) -> None:
+        """Set when the watch must look at this deadline next (call before saving)."""
+        self.watch_at = next_moment(self.watched())
 
     @property
     def missed_by_seconds(self) -> int | None:
@@ -400,15 +442,30 @@ class Event(models.Model):
         return self.summary
 
 
+class NotificationAudience(models.TextChoices):
+    ALL = "all", "本单位全体"
+    LEADERS = "leaders", "主管领导"
+    SUPERVISORS = "supervisors", "督办员"
+
+
 class Notification(models.Model):
-    """A message for a unit or the office, written in the same transaction as its cause."""
+    """A message for a unit's (or the office's) people, written in the same transaction as its
+    cause: the in-product inbox row; deliveries to outside channels hang off it."""
 
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notifications")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    audience = models.CharField(
+        "通知对象", max_length=20, choices=NotificationAudience.choices, default="all"
+    )
+    incident = models.ForeignKey(Incident, null=True, on_delete=models.CASCADE, related_name="+")
     instruction = models.ForeignKey(
         Instruction, null=True, on_delete=models.CASCADE, related_name="+"
     )
+    deadline = models.ForeignKey(
+        Deadline, null=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    stage = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=100, blank=True)
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True)
@@ -417,6 +474,33 @@ class Notification(models.Model):
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit", "-created_at"], name="notification_inbox")]
+        constraints = [
+            # the watch tells each audience once per deadline and stage, whatever workers run
+            models.UniqueConstraint(
+                fields=["deadline", "stage", "unit", "audience"],
+                condition=models.Q(deadline__isnull=False),
+                name="one_notification_per_deadline_stage",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text
+
+
+class NotificationRead(models.Model):
+    """One person has read one notification (the bell counts the others)."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "已读记录"
+        verbose_name_plural = "已读记录"
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="one_read_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} 已读 {self.notification_id}"

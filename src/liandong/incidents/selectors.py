@@ -26,7 +26,6 @@ from liandong.incidents.models import (
     Notification,
     ReturnRequest,
 )
-from liandong.sla.selectors import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.selectors import match_street
 
@@ -47,18 +46,21 @@ def unit_ref(unit: Unit | None) -> dict[str, Any] | None:
     return {"code": unit.code, "name": unit.name, "tier": unit.tier}
 
 
-def deadline_status(deadline: Deadline, now: datetime, share: float) -> str:
-    """met / missed / stopped for finished clocks; overdue / warning / running for open ones."""
+def deadline_status(deadline: Deadline, now: datetime) -> str:
+    """met / missed / stopped for finished clocks; paused, overdue, warning or running for open
+    ones (warning from the deadline's own warning moment, as the watch sees it)."""
     if deadline.state != DeadlineState.OPEN:
         return str(deadline.state)
+    if deadline.paused_at is not None:
+        return "paused"
     if now > deadline.due_at:
         return "overdue"
-    total = (deadline.due_at - deadline.starts_at).total_seconds()
-    used = (now - deadline.starts_at).total_seconds()
-    return "warning" if total > 0 and used >= share * total else "running"
+    if deadline.warn_at is not None and now >= deadline.warn_at:
+        return "warning"
+    return "running"
 
 
-def deadline_dict(deadline: Deadline, now: datetime, share: float) -> dict[str, Any]:
+def deadline_dict(deadline: Deadline, now: datetime) -> dict[str, Any]:
     missed_by = None
     if deadline.state == DeadlineState.MISSED and deadline.completed_at:
         missed_by = int((deadline.completed_at - deadline.due_at).total_seconds())
@@ -72,7 +74,9 @@ def deadline_dict(deadline: Deadline, now: datetime, share: float) -> dict[str, 
         "extended": deadline.extended_at is not None,
         "provisional": deadline.provisional,
         "state": deadline.state,
-        "status": deadline_status(deadline, now, share),
+        "status": deadline_status(deadline, now),
+        "warn_at": iso(deadline.warn_at),
+        "held": deadline.held_since is not None,
         "completed_at": iso(deadline.completed_at),
         "seconds_left": int((deadline.due_at - now).total_seconds())
         if deadline.state == DeadlineState.OPEN
@@ -106,10 +110,8 @@ def instruction_dict(
     user: User,
     instruction: Instruction,
     now: datetime | None = None,
-    shares: dict[int, float] | None = None,
 ) -> dict[str, Any]:
     now = now or clock.now()
-    share = (shares or warning_shares())[instruction.level]
     return {
         "id": instruction.pk,
         "incident_id": instruction.incident.incident_id,
@@ -156,7 +158,7 @@ def instruction_dict(
             }
             for c in instruction.caller_contacts.all()
         ],
-        "deadlines": [deadline_dict(d, now, share) for d in instruction.deadlines.all()],
+        "deadlines": [deadline_dict(d, now) for d in instruction.deadlines.all()],
         "reassigned_from": instruction.reassigned_from_id,
         "note": instruction.note,
     }
@@ -187,7 +189,6 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
         access.visible_instructions(user).filter(incident=incident)
     )
     all_units = access.co_working_instructions(user, incident)
-    shares = warning_shares()
     elapsed_end = incident.closed_at or incident.withdrawn_at or now
     return {
         **incident_summary(incident),
@@ -214,7 +215,7 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
             {**(unit_ref(i.unit) or {}), "role": i.role, "state": i.state, "instruction": i.pk}
             for i in all_units
         ],
-        "instructions": [instruction_dict(user, i, now, shares) for i in instructions],
+        "instructions": [instruction_dict(user, i, now) for i in instructions],
         "raw_request": incident.raw_request if access.is_office(user) else None,
     }
 
@@ -269,8 +270,8 @@ def list_instructions(
         qs = qs.filter(unit__code=unit)
     total = qs.count()
     qs = _instruction_queryset(qs.order_by("-dispatched_at", "-id"))
-    now, shares = clock.now(), warning_shares()
-    return total, [instruction_dict(user, i, now, shares) for i in qs[offset : offset + limit]]
+    now = clock.now()
+    return total, [instruction_dict(user, i, now) for i in qs[offset : offset + limit]]
 
 
 def triage_proposal(incident: Incident, category: Category) -> dict[str, Any]:
@@ -362,10 +363,8 @@ def pending_decisions(user: User) -> dict[str, list[dict[str, Any]]]:
             .filter(state=InstructionState.RESULT_REPORTED)
             .order_by("result_at", "pk")
         )
-        now, shares = clock.now(), warning_shares()
-        out["results"] = [
-            instruction_dict(user, i, now, shares) for i in _instruction_queryset(results)
-        ]
+        now = clock.now()
+        out["results"] = [instruction_dict(user, i, now) for i in _instruction_queryset(results)]
     if access.is_unit_leader(user):
         out["extensions_for_leader"] = [
             request_dict(user, r)
@@ -395,7 +394,7 @@ def notifications_for(user: User, *, unread_only: bool, limit: int) -> list[dict
             "id": n.pk,
             "kind": n.kind,
             "text": n.text,
-            "incident_id": n.incident.incident_id,
+            "incident_id": n.incident.incident_id if n.incident else None,
             "instruction": n.instruction_id,
             "created_at": iso(n.created_at),
             "read": n.read_at is not None,

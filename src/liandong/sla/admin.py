@@ -11,7 +11,7 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from liandong.common.errors import InvalidInput
-from liandong.sla.models import HolidayYear, TimeLimitSetting
+from liandong.sla.models import EscalationStep, HolidayYear, TimeLimitSetting
 from liandong.sla.services import do_import_calendar_yaml, do_save_holiday_year
 from liandong.sla.workcal import CalendarError, parse_year_arrangement
 
@@ -128,7 +128,7 @@ class TimeLimitSettingAdmin(SimpleHistoryAdmin):
         "result_amount",
         "result_unit",
         "caller_contact_minutes",
-        "warning_share",
+        "escalate_after_minutes",
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -136,3 +136,11 @@ class TimeLimitSettingAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(SimpleHistoryAdmin):
+    """The escalation ladder: which stage of a deadline tells whom, per level."""
+
+    list_display = ("level", "stage", "audience")
+    list_filter = ("level", "stage", "audience")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from liandong.sla.watch import AUDIENCE_LABELS, STAGE_LABELS
+
 
 class HolidayYear(models.Model):
     """China's official arrangement for one year (国务院办公厅关于部分节假日安排的通知)."""
@@ -54,8 +56,17 @@ class TimeLimitSetting(models.Model):
         blank=True,
         help_text="一级联动单位作为主责单位时，自签收起算",
     )
-    warning_share = models.FloatField(
-        "预警比例", default=0.8, help_text="已用时间达到时限的该比例时显示“即将超时”"
+    sign_warning_share = models.FloatField(
+        "签收预警比例", default=0.8, help_text="已用时间达到时限的该比例时预警（即将超时）"
+    )
+    caller_contact_warning_share = models.FloatField("联系报警人预警比例", default=0.8)
+    feedback_warning_share = models.FloatField("首次反馈预警比例", default=0.8)
+    result_warning_share = models.FloatField("处置结果预警比例", default=0.8)
+    escalate_after_minutes = models.PositiveIntegerField(
+        "超时后建议督办（分钟）",
+        null=True,
+        blank=True,
+        help_text="超时后仍未完成，经过该时间提请督办员督办；留空则不提请",
     )
     history = HistoricalRecords()
 
@@ -66,3 +77,25 @@ class TimeLimitSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}时限"
+
+
+class EscalationStep(models.Model):
+    """One rung of the escalation ladder: at this stage of a deadline of this level, tell them."""
+
+    level = models.PositiveSmallIntegerField(
+        "指令级别", choices=[(1, "一级指令（紧急类）"), (2, "二级指令（非紧急类）")]
+    )
+    stage = models.CharField("阶段", max_length=20, choices=list(STAGE_LABELS.items()))
+    audience = models.CharField("通知对象", max_length=20, choices=list(AUDIENCE_LABELS.items()))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "逐级提醒"
+        verbose_name_plural = "逐级提醒"
+        ordering = ["level", "stage", "audience"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "stage", "audience"], name="one_rung_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}级 {self.get_stage_display()} → {self.get_audience_display()}"

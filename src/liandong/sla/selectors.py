@@ -3,6 +3,7 @@ arithmetic (workcal.py, deadlines.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from liandong.sla.deadlines import (
@@ -13,7 +14,8 @@ from liandong.sla.deadlines import (
     LimitUnit,
     plan_deadlines,
 )
-from liandong.sla.models import HolidayYear, TimeLimitSetting
+from liandong.sla.models import EscalationStep, HolidayYear, TimeLimitSetting
+from liandong.sla.watch import DEFAULT_ESCALATE_AFTER_MINUTES, DEFAULT_LADDER, Audience, Stage
 from liandong.sla.workcal import WorkCalendar
 
 
@@ -38,11 +40,46 @@ def limits_for_level(level: int) -> LevelLimits:
     )
 
 
-def warning_shares() -> dict[int, float]:
-    """The share of its time after which a running deadline shows as 即将超时, per level."""
-    shares = {1: 0.8, 2: 0.8}
-    shares.update(TimeLimitSetting.objects.values_list("level", "warning_share"))
-    return shares
+@dataclass(frozen=True)
+class LevelWatch:
+    """The watch's settings for one level: warning share per deadline kind, the delay from a
+    breach to the supervision proposal, and the ladder (stage → audiences)."""
+
+    shares: dict[str, float]
+    escalate_after_minutes: int | None
+    ladder: dict[Stage, tuple[Audience, ...]]
+
+    def share(self, kind: str) -> float:
+        return self.shares.get(kind, 0.8)
+
+
+def watch_settings() -> dict[int, LevelWatch]:
+    rows = {row.level: row for row in TimeLimitSetting.objects.all()}
+    steps: dict[int, dict[Stage, list[Audience]]] = {1: {}, 2: {}}
+    for level, stage, audience in EscalationStep.objects.values_list("level", "stage", "audience"):
+        steps.setdefault(level, {}).setdefault(Stage(stage), []).append(Audience(audience))
+    out = {}
+    for level in (1, 2):
+        row = rows.get(level)
+        shares = (
+            {
+                "sign": row.sign_warning_share,
+                "caller_contact": row.caller_contact_warning_share,
+                "feedback": row.feedback_warning_share,
+                "result": row.result_warning_share,
+            }
+            if row
+            else {}
+        )
+        ladder = {stage: tuple(a) for stage, a in steps.get(level, {}).items()}
+        out[level] = LevelWatch(
+            shares=shares,
+            escalate_after_minutes=row.escalate_after_minutes
+            if row
+            else DEFAULT_ESCALATE_AFTER_MINUTES[level],
+            ladder=ladder if ladder or EscalationStep.objects.exists() else dict(DEFAULT_LADDER),
+        )
+    return out
 
 
 def plan_for(*, level: int, dispatched_at: datetime, tier: int, role: str) -> DeadlinePlan:

@@ -13,7 +13,8 @@ from django.db import transaction
 
 from liandong.common.errors import FieldError, InvalidInput
 from liandong.sla.deadlines import DEFAULT_LIMITS
-from liandong.sla.models import HolidayYear, TimeLimitSetting
+from liandong.sla.models import EscalationStep, HolidayYear, TimeLimitSetting
+from liandong.sla.watch import DEFAULT_ESCALATE_AFTER_MINUTES, DEFAULT_LADDER
 from liandong.sla.workcal import CalendarError, parse_year_arrangement
 
 CalendarHook = Callable[[], object]
@@ -26,7 +27,16 @@ def register_calendar_hook(hook: CalendarHook) -> None:
         _calendar_hooks.append(hook)
 
 
+@transaction.atomic
 def ensure_default_time_limits() -> None:
+    """The plan's time limits, the default warning shares and escalation ladder (kept if edited)."""
+    if not EscalationStep.objects.exists():
+        EscalationStep.objects.bulk_create(
+            EscalationStep(level=level, stage=stage, audience=audience)
+            for level in (1, 2)
+            for stage, audiences in DEFAULT_LADDER.items()
+            for audience in audiences
+        )
     for level, limits in DEFAULT_LIMITS.items():
         TimeLimitSetting.objects.get_or_create(
             level=level,
@@ -38,6 +48,7 @@ def ensure_default_time_limits() -> None:
                 "result_amount": limits.result.amount,
                 "result_unit": limits.result.unit.value,
                 "caller_contact_minutes": limits.caller_contact_minutes,
+                "escalate_after_minutes": DEFAULT_ESCALATE_AFTER_MINUTES[level],
             },
         )
 

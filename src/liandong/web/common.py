@@ -34,18 +34,17 @@ class BoardRow:
     instruction: Instruction
     deadline: Deadline | None
     status: str  # running / warning / overdue, or "" when no clock runs
-    share: float  # the warning share of its level
     seconds_left: float
 
 
-def board_row(instruction: Instruction, now: datetime, share: float) -> BoardRow:
+def board_row(instruction: Instruction, now: datetime) -> BoardRow:
     open_ones = [d for d in instruction.deadlines.all() if d.state == DeadlineState.OPEN]
-    nearest = min(open_ones, key=lambda d: d.due_at) if open_ones else None
+    running = [d for d in open_ones if d.paused_at is None]
+    nearest = min(running, key=lambda d: d.due_at) if running else None
     return BoardRow(
         instruction=instruction,
         deadline=nearest,
-        status=deadline_status(nearest, now, share) if nearest else "",
-        share=share,
+        status=deadline_status(nearest, now) if nearest else ("paused" if open_ones else ""),
         seconds_left=(nearest.due_at - now).total_seconds() if nearest else float("inf"),
     )
 

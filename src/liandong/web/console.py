@@ -27,7 +27,6 @@ from liandong.incidents.lifecycle import (
     RequestState,
 )
 from liandong.incidents.models import Deadline, DeadlineState, Incident, Instruction
-from liandong.sla.selectors import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.web.common import BoardRow, board_row, login_required_for, run_action, user_of
 
@@ -78,6 +77,10 @@ def linkage_units() -> list[Unit]:
     )
 
 
+#: A deadline whose clock runs (open and not paused): the board and the workbench sort by the
+#: nearest one.
+RUNNING_CLOCK = Q(deadlines__state=DeadlineState.OPEN, deadlines__paused_at__isnull=True)
+
 BOARD_ROWS = 50
 BOARD_ROWS_ALL = 300
 
@@ -105,15 +108,15 @@ def board(request: HttpRequest) -> tuple[list[BoardRow], int, dict[str, str]]:
     if filters["sort"] == "dispatched":
         qs = qs.order_by("-dispatched_at", "-id")
     else:
-        qs = qs.annotate(
-            next_due=Min("deadlines__due_at", filter=Q(deadlines__state=DeadlineState.OPEN))
-        ).order_by(F("next_due").asc(nulls_last=True), "id")
+        qs = qs.annotate(next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK)).order_by(
+            F("next_due").asc(nulls_last=True), "id"
+        )
     limit = BOARD_ROWS_ALL if request.GET.get("all") else BOARD_ROWS
     rows = qs.select_related("incident", "unit", "incident__category").prefetch_related(
         Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
     )[:limit]
-    now, shares = clock.now(), warning_shares()
-    return [board_row(inst, now, shares[inst.level]) for inst in rows], total, filters
+    now = clock.now()
+    return [board_row(inst, now) for inst in rows], total, filters
 
 
 @office_page

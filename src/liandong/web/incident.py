@@ -18,7 +18,6 @@ from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import IncidentStatus, RequestState
 from liandong.incidents.models import Incident, Level
-from liandong.sla.selectors import warning_shares
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.selectors import suggest_category
 from liandong.web.common import (
@@ -84,7 +83,6 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         offers=offers,
         refused=available.refused(user, incident),
         cards=[{"i": i, "offers": available.allowed(user, i)} for i in instructions],
-        shares=warning_shares(),
         timeline=[
             {**e, "when": datetime.fromisoformat(e["occurred_at"])}
             for e in selectors.timeline(user, incident)

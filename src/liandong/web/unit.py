@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import F, Min, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,8 +14,7 @@ from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, RequestState
-from liandong.incidents.models import RESULT_OUTCOMES
-from liandong.sla.selectors import warning_shares
+from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState
 from liandong.units.models import Unit, UnitKind
 from liandong.web.common import (
     board_row,
@@ -24,6 +24,7 @@ from liandong.web.common import (
     units_from,
     user_of,
 )
+from liandong.web.console import RUNNING_CLOCK
 
 unit_page = login_required_for(access.is_unit_user)
 
@@ -34,26 +35,33 @@ def _leader_pending(user: User) -> int:
     return access.visible_extension_requests(user).filter(state=RequestState.PENDING_LEADER).count()
 
 
+WORKBENCH_PAGE = 30
+
+
 @unit_page
 def workbench(request: HttpRequest) -> HttpResponse:
+    """The unit's instructions, the least time left on a running clock first, ordered and paged
+    in the database (a unit with hundreds open still sees its most overdue ones first)."""
     user = user_of(request)
     show = request.GET.get("show", "open")
-    qs = access.visible_instructions(user).select_related("incident").prefetch_related("deadlines")
+    qs = access.visible_instructions(user)
     if show == "open":
         qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
+    qs = qs.annotate(next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK)).order_by(
+        F("next_due").asc(nulls_last=True), "-dispatched_at", "-id"
+    )
+    page = Paginator(
+        qs.select_related("incident").prefetch_related(
+            Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
+        ),
+        WORKBENCH_PAGE,
+    ).get_page(request.GET.get("page"))
     now = clock.now()
-    shares = warning_shares()
-    rows = [
-        board_row(inst, now, shares[inst.level]) for inst in qs.order_by("-dispatched_at")[:200]
-    ]
-    # urgency first (level 1 before level 2), then the least time left
-    rows.sort(key=lambda r: (r.instruction.level, r.seconds_left))
-    page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "web/unit/workbench.html",
         {
-            "rows": page.object_list,
+            "rows": [board_row(inst, now) for inst in page.object_list],
             "page": page,
             "show": show,
             "leader_pending": _leader_pending(user),
@@ -74,7 +82,6 @@ def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": inst.incident,
             "offers": available.allowed(user, inst),
             "refused": available.refused(user, inst),
-            "share": warning_shares()[inst.level],
             "units": Unit.objects.filter(
                 kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True
             ).exclude(pk=inst.unit_id),

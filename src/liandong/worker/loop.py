@@ -11,19 +11,16 @@ from django.db import close_old_connections
 
 from liandong import clock
 from liandong.citylink.delivery import deliver_reports
-from liandong.incidents.actions import do_note_overdue, sweep_attachment_files
-from liandong.incidents.models import Deadline, DeadlineState
+from liandong.incidents.actions import sweep_attachment_files
+from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 
 log = logging.getLogger("liandong.worker")
-BATCH = 500
+BATCH = 1000
 
 
 def sweep_overdue_deadlines() -> int:
-    """Note every open deadline that has just passed (once each)."""
-    due = Deadline.objects.filter(
-        state=DeadlineState.OPEN, due_at__lte=clock.now(), overdue_noticed_at__isnull=True
-    ).order_by("due_at")[:BATCH]
-    return sum(1 for deadline in due if do_note_overdue(deadline=deadline))
+    """The deadline watch: every warning, breach and supervision proposal that is due."""
+    return watch_until_idle(limit=BATCH)
 
 
 TASKS = (sweep_overdue_deadlines, deliver_reports, sweep_attachment_files)
@@ -47,5 +44,22 @@ def run_forever(*, interval: float, stop: threading.Event | None = None) -> None
         done = run_once()
         if done:
             log.info("worker handled %d item(s)", done)
-        stop.wait(interval)
+        stop.wait(sleep_seconds(interval))
     close_old_connections()
+
+
+#: The watch never sleeps longer than this, so a deadline created meanwhile is seen in time.
+WATCH_HORIZON_SECONDS = 1.0
+
+
+def sleep_seconds(interval: float) -> float:
+    """Until the next watch moment, but at most `interval` (deliveries) and the watch horizon."""
+    longest = min(interval, WATCH_HORIZON_SECONDS)
+    try:
+        moment = next_watch_moment()
+    except Exception:  # the database is away: retry after the usual pause
+        log.exception("could not read the next watch moment")
+        return interval
+    if moment is None:
+        return longest
+    return max(0.0, min(longest, (moment - clock.now()).total_seconds()))

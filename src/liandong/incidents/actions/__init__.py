@@ -17,14 +17,14 @@ The package is split by aggregate:
 | `instruction.py` | sign, caller contact, first feedback, result, attachments |
 | `requests.py` | return, join and extension requests; the leader's sign-off; cancellation |
 | `decisions.py` | urge, reassign, accept/send back results, decide returns, joins, extensions |
-| `deadlines.py` | clocks: created, completed, stopped, extended, noticed overdue, recomputed |
+| `deadlines.py` | clocks: created, completed, stopped, extended, paused, held, recomputed |
+| `watch.py` | the deadline watch: warnings, breaches, supervision proposals (exactly once) |
 
 City-link actions (inbound messages, report resend) live in `liandong.citylink.actions`.
 """
 
 from liandong.incidents.actions.closing import do_close_incident, do_record_call_back
 from liandong.incidents.actions.deadlines import (
-    do_note_overdue,
     do_recompute_deadline,
     recompute_working_day_deadlines,
 )
@@ -61,13 +61,18 @@ from liandong.incidents.actions.intake import (
     do_record_phone_reveal,
     do_supplement_incident,
 )
-from liandong.incidents.actions.kernel import OFFICE_CODE, register_event_hook
+from liandong.incidents.actions.kernel import (
+    OFFICE_CODE,
+    register_event_hook,
+    register_notification_hook,
+)
 from liandong.incidents.actions.requests import (
     do_leader_decide_extension,
     do_request_extension,
     do_request_join,
     do_request_return,
 )
+from liandong.incidents.actions.watch import do_watch_round, watch_until_idle
 from liandong.incidents.models import RESULT_OUTCOMES
 
 __all__ = [
@@ -87,7 +92,6 @@ __all__ = [
     "do_insist_on_instruction",
     "do_leader_decide_extension",
     "do_merge_incident",
-    "do_note_overdue",
     "do_reassign_instruction",
     "do_receive_city_incident",
     "do_recompute_deadline",
@@ -107,5 +111,8 @@ __all__ = [
     "do_urge_instruction",
     "recompute_working_day_deadlines",
     "register_event_hook",
+    "register_notification_hook",
+    "do_watch_round",
+    "watch_until_idle",
     "sweep_attachment_files",
 ]

@@ -1,5 +1,6 @@
-"""Deadlines: created with an instruction, completed by the unit's steps, stopped when the work
-ends, noticed when they pass (the watch), moved when the holiday calendar changes.
+"""Deadlines: created with an instruction (with their watch settings), completed by the unit's
+steps, stopped when the work ends, paused and held by the fair-clock rules, moved when the holiday
+calendar changes. The watch itself is watch.py.
 
 Every change of a deadline's state goes through the deadline table (lifecycle.DEADLINE) and every
 lock is taken in the one order (locks.py): incident → instruction → deadline."""
@@ -15,8 +16,6 @@ from liandong.incidents.actions.kernel import (
     append_event,
     deadline_transition,
     iso,
-    notify,
-    office_unit,
 )
 from liandong.incidents.actions.locks import lock_deadline, lock_deadlines_of
 from liandong.incidents.events import EventKind
@@ -29,12 +28,49 @@ from liandong.incidents.models import (
     Role,
 )
 from liandong.sla.deadlines import Limit, LimitUnit, caller_contact_due, due_after
-from liandong.sla.selectors import limits_for_level, load_calendar, plan_for
+from liandong.sla.selectors import (
+    LevelWatch,
+    limits_for_level,
+    load_calendar,
+    plan_for,
+    watch_settings,
+)
+from liandong.sla.watch import resumed_due, warn_moment
+
+
+def _new_deadline(
+    instruction: Instruction,
+    *,
+    kind: str,
+    starts_at: datetime,
+    amount: int,
+    unit: str,
+    due: datetime,
+    provisional: bool,
+    watch: LevelWatch,
+) -> Deadline:
+    share = watch.share(kind)
+    deadline = Deadline(
+        instruction=instruction,
+        kind=kind,
+        starts_at=starts_at,
+        limit_amount=amount,
+        limit_unit=unit,
+        due_at=due,
+        original_due_at=due,
+        provisional=provisional,
+        warn_share=share,
+        warn_at=warn_moment(starts_at, due, share),
+        escalate_after_minutes=watch.escalate_after_minutes,
+    )
+    deadline.refresh_watch()
+    return deadline
 
 
 def create_deadlines(instruction: Instruction) -> None:
     """Sign, first feedback and result clocks, all starting at dispatch."""
     limits = limits_for_level(instruction.level)
+    watch = watch_settings()[instruction.level]
     plan = plan_for(
         level=instruction.level,
         dispatched_at=instruction.dispatched_at,
@@ -42,15 +78,15 @@ def create_deadlines(instruction: Instruction) -> None:
         role=instruction.role,
     )
     Deadline.objects.bulk_create(
-        Deadline(
-            instruction=instruction,
+        _new_deadline(
+            instruction,
             kind=kind,
             starts_at=instruction.dispatched_at,
-            limit_amount=limit.amount,
-            limit_unit=limit.unit.value,
-            due_at=due.at,
-            original_due_at=due.at,
+            amount=limit.amount,
+            unit=limit.unit.value,
+            due=due.at,
             provisional=due.provisional,
+            watch=watch,
         )
         for kind, due, limit in (
             (DeadlineKind.SIGN, plan.sign, limits.sign),
@@ -63,20 +99,26 @@ def create_deadlines(instruction: Instruction) -> None:
 def start_caller_contact_clock(instruction: Instruction, signed_at: datetime) -> None:
     """A tier-1 primary unit must call the caller within minutes of signing."""
     limits = limits_for_level(instruction.level)
-    if not (
-        instruction.role == Role.PRIMARY and instruction.tier == 1 and limits.caller_contact_minutes
-    ):
+    minutes = limits.caller_contact_minutes
+    if not (instruction.role == Role.PRIMARY and instruction.tier == 1 and minutes):
         return
-    due = caller_contact_due(signed_at, limits.caller_contact_minutes)
-    Deadline.objects.create(
-        instruction=instruction,
+    _new_deadline(
+        instruction,
         kind=DeadlineKind.CALLER_CONTACT,
         starts_at=signed_at,
-        limit_amount=limits.caller_contact_minutes,
-        limit_unit="minutes",
-        due_at=due,
-        original_due_at=due,
-    )
+        amount=minutes,
+        unit="minutes",
+        due=caller_contact_due(signed_at, minutes),
+        provisional=False,
+        watch=watch_settings()[instruction.level],
+    ).save()
+
+
+def _moved_warning(deadline: Deadline, due_at: datetime) -> datetime | None:
+    """A deadline moved before its warning: the warning moves with it."""
+    if deadline.warned_at is not None:
+        return deadline.warn_at
+    return warn_moment(deadline.starts_at, due_at, deadline.warn_share)
 
 
 def complete_deadline(instruction: Instruction, kind: str, at: datetime) -> bool | None:
@@ -109,12 +151,62 @@ def extend_result_deadline(instruction: Instruction, *, due_at: datetime, at: da
     is judged again against the new time."""
     result = lock_deadlines_of(instruction, kind=DeadlineKind.RESULT)[0]
     deadline_transition(
-        result, "extend", due_at=due_at, provisional=False, extended_at=at, overdue_noticed_at=None
+        result,
+        "extend",
+        due_at=due_at,
+        warn_at=_moved_warning(result, due_at),
+        provisional=False,
+        extended_at=at,
+        held_since=None,
     )
     if result.completed_at is not None:
         regrade = "regrade_missed" if result.completed_at > due_at else "regrade_met"
         deadline_transition(result, regrade)
     return result
+
+
+def pause_clocks(instruction: Instruction, at: datetime) -> None:
+    """A return request waits for the office: the instruction's running clocks stop counting."""
+    for deadline in lock_deadlines_of(instruction, state=DeadlineState.OPEN, paused_at=None):
+        deadline_transition(deadline, "pause", paused_at=at)
+
+
+def resume_clocks(instruction: Instruction, at: datetime) -> None:
+    """The office kept the instruction with the unit: the waiting time is added to each clock
+    (one that had passed before the pause stays passed)."""
+    for deadline in lock_deadlines_of(instruction, state=DeadlineState.OPEN):
+        if deadline.paused_at is None:
+            continue
+        paused_at = deadline.paused_at
+        due = resumed_due(deadline.due_at, paused_at, at)
+        shift = due - deadline.due_at
+        deadline_transition(
+            deadline,
+            "resume",
+            due_at=due,
+            warn_at=deadline.warn_at + shift
+            if deadline.warn_at and not deadline.warned_at
+            else deadline.warn_at,
+            paused_at=None,
+            paused_seconds=deadline.paused_seconds + int((at - paused_at).total_seconds()),
+        )
+
+
+def hold_result_breach(instruction: Instruction, at: datetime) -> None:
+    """An extension asked for before the due time: no breach until it is decided."""
+    for deadline in lock_deadlines_of(
+        instruction, kind=DeadlineKind.RESULT, state=DeadlineState.OPEN
+    ):
+        if deadline.due_at > at and deadline.held_since is None:
+            deadline_transition(deadline, "hold", held_since=at)
+
+
+def release_result_breach(instruction: Instruction) -> None:
+    """The extension was refused (or withdrawn): a passed due time breaches now."""
+    for deadline in lock_deadlines_of(instruction, kind=DeadlineKind.RESULT):
+        # a stopped clock (the instruction ended) has nothing left to release
+        if deadline.held_since is not None and DEADLINE.allows(deadline.state, "release"):
+            deadline_transition(deadline, "release", held_since=None)
 
 
 @transaction.atomic
@@ -125,7 +217,12 @@ def do_recompute_deadline(*, deadline: Deadline, due_at: datetime, provisional: 
         return
     before = {"due_at": iso(locked.due_at), "provisional": locked.provisional}
     deadline_transition(
-        locked, "recompute", due_at=due_at, original_due_at=due_at, provisional=provisional
+        locked,
+        "recompute",
+        due_at=due_at,
+        original_due_at=due_at,
+        warn_at=_moved_warning(locked, due_at),
+        provisional=provisional,
     )
     append_event(
         incident=instruction.incident,
@@ -154,30 +251,3 @@ def recompute_working_day_deadlines() -> int:
             do_recompute_deadline(deadline=deadline, due_at=due.at, provisional=due.provisional)
             changed += 1
     return changed
-
-
-@transaction.atomic
-def do_note_overdue(*, deadline: Deadline) -> bool:
-    """Worker: record once that an open deadline has passed, and tell the unit and the office."""
-    now = clock.now()
-    instruction, locked = lock_deadline(deadline)
-    if (
-        not DEADLINE.allows(locked.state, "notice_overdue")
-        or locked.overdue_noticed_at
-        or locked.due_at > now
-    ):
-        return False
-    deadline_transition(locked, "notice_overdue", overdue_noticed_at=now)
-    incident = instruction.incident
-    text = f"{instruction.unit.name}{locked.get_kind_display()}已超时（警情{incident.incident_id}）"
-    append_event(
-        incident=incident,
-        instruction=instruction,
-        kind=EventKind.DEADLINE_OVERDUE,
-        summary=text,
-        actor=None,
-        data={"kind": locked.kind, "due_at": iso(locked.due_at)},
-    )
-    for unit in (instruction.unit, office_unit()):
-        notify(unit=unit, incident=incident, instruction=instruction, kind="overdue", text=text)
-    return True

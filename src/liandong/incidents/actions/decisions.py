@@ -13,7 +13,9 @@ from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
 from liandong.incidents.actions.deadlines import (
     extend_result_deadline,
+    release_result_breach,
     reopen_result_deadline,
+    resume_clocks,
     stop_deadlines,
 )
 from liandong.incidents.actions.incident import do_add_units, new_instruction
@@ -165,6 +167,7 @@ def do_insist_on_instruction(*, actor: User, request: ReturnRequest, note: str) 
     request.decision_note = note
     request.save()
     set_instruction_state(instruction, after)
+    resume_clocks(instruction, request.decided_at)
     append_event(
         incident=instruction.incident,
         instruction=instruction,
@@ -173,7 +176,7 @@ def do_insist_on_instruction(*, actor: User, request: ReturnRequest, note: str) 
         actor=actor,
         before={"state": before},
         after={"state": after},
-        data={"request": request.pk},
+        data={"request": request.pk, "clocks_resumed": True},
     )
     notify(
         unit=instruction.unit,
@@ -267,6 +270,8 @@ def do_decide_extension(
     if grant:
         request.granted_due_at = new_due
         result = extend_result_deadline(instruction, due_at=new_due, at=now)
+    else:
+        release_result_breach(instruction)
     request.save()
     append_event(
         incident=instruction.incident,

@@ -28,6 +28,7 @@ from liandong.incidents.models import (
     Incident,
     Instruction,
     Notification,
+    NotificationAudience,
 )
 from liandong.units.models import Unit, UnitKind
 
@@ -119,6 +120,18 @@ def append_event(
     return event
 
 
+def append_events(events: list[Event]) -> list[Event]:
+    """Append several events at once (the watch); each gets the hooks like append_event."""
+    for event in events:
+        event.kind = EventKind(event.kind)
+        event.summary = event.summary[:300]
+    created = Event.objects.bulk_create(events)
+    for event in created:
+        for hook in _event_hooks:
+            hook(event)
+    return created
+
+
 # --- notifications -------------------------------------------------------------------------------
 
 
@@ -126,22 +139,53 @@ def office_unit() -> Unit:
     return Unit.objects.get(code=OFFICE_CODE, kind=UnitKind.OFFICE)
 
 
+NotificationHook = Callable[[list[Notification]], object]
+_notification_hooks: list[NotificationHook] = []
+
+
+def register_notification_hook(hook: NotificationHook) -> None:
+    """Let another app react to new notifications inside the same transaction (the outside
+    channels write their deliveries this way, so a committed notification always has them)."""
+    if hook not in _notification_hooks:
+        _notification_hooks.append(hook)
+
+
 def notify(
     *,
     unit: Unit,
-    incident: Incident,
+    incident: Incident | None,
     kind: str,
     text: str,
     instruction: Instruction | None = None,
-) -> None:
-    Notification.objects.create(
-        unit=unit,
-        incident=incident,
-        instruction=instruction,
-        kind=kind,
-        text=text[:300],
-        created_at=clock.now(),
-    )
+    audience: str = NotificationAudience.ALL,
+    title: str = "",
+) -> Notification:
+    return notify_many(
+        [
+            Notification(
+                unit=unit,
+                incident=incident,
+                instruction=instruction,
+                kind=kind,
+                text=text[:300],
+                audience=audience,
+                title=title[:100],
+            )
+        ]
+    )[0]
+
+
+def notify_many(rows: list[Notification]) -> list[Notification]:
+    """Store several notifications at once (stamped now) and run the notification hooks."""
+    now = clock.now()
+    for row in rows:
+        row.created_at = now
+        row.text = row.text[:300]
+    created = Notification.objects.bulk_create(rows)
+    if created:
+        for hook in _notification_hooks:
+            hook(created)
+    return created
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -171,10 +215,12 @@ def request_transition(machine: Machine, request: Any, action: str) -> tuple[str
 
 
 def deadline_transition(deadline: Deadline, action: str, **fields: Any) -> None:
-    """Move one (locked) deadline through the deadline table and save it."""
+    """Move one (locked) deadline through the deadline table, tell the watch when to look at it
+    next, and save it."""
     deadline.state = DEADLINE.next_state(deadline.state, action)
     for name, value in fields.items():
         setattr(deadline, name, value)
+    deadline.refresh_watch()
     deadline.save()
 
 

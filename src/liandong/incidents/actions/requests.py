@@ -13,6 +13,11 @@ from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import FieldError, InvalidInput
 from liandong.incidents import available, rules
+from liandong.incidents.actions.deadlines import (
+    hold_result_breach,
+    pause_clocks,
+    release_result_breach,
+)
 from liandong.incidents.actions.instruction import link_attachments
 from liandong.incidents.actions.kernel import (
     append_event,
@@ -63,6 +68,8 @@ def cancel_pending_requests(instruction: Instruction, *, at: datetime, why: str)
             request.state = after
             request.decided_at = at
             request.save(update_fields=["state", "decided_at"])
+            if model is ExtensionRequest:
+                release_result_breach(instruction)
             append_event(
                 incident=instruction.incident,
                 instruction=instruction,
@@ -91,6 +98,8 @@ def do_request_return(*, actor: User, instruction: Instruction, reason: str) -> 
         state_before=before,
     )
     set_instruction_state(instruction, after)
+    # fair clocks: the time the office takes to decide does not count against the unit
+    pause_clocks(instruction, request.created_at)
     append_event(
         incident=instruction.incident,
         instruction=instruction,
@@ -99,7 +108,7 @@ def do_request_return(*, actor: User, instruction: Instruction, reason: str) -> 
         actor=actor,
         before={"state": before},
         after={"state": after},
-        data={"request": request.pk},
+        data={"request": request.pk, "clocks_paused": True},
     )
     notify(
         unit=office_unit(),
@@ -192,6 +201,8 @@ def do_request_extension(
         created_by=actor,
         created_at=now,
     )
+    # fair clocks: asked in time, the result cannot breach while the request waits
+    hold_result_breach(instruction, now)
     append_event(
         incident=instruction.incident,
         instruction=instruction,
@@ -219,6 +230,8 @@ def do_leader_decide_extension(
     request.leader_decided_at = clock.now()
     request.leader_note = clean_text("note", note, max_length=1000, required=False)
     request.save()
+    if not approve:
+        release_result_breach(instruction)
     append_event(
         incident=instruction.incident,
         instruction=instruction,

@@ -9,14 +9,14 @@
     return seconds < 0 ? "超时" + text : "剩余" + text;
   }
 
-  // <span class="countdown" data-due="epoch" data-start="epoch" data-warn="0.8">
+  // <span class="countdown" data-due="epoch" data-warn-at="epoch">
   function tick() {
     var now = Date.now() / 1000;
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
-      var due = parseFloat(el.dataset.due), start = parseFloat(el.dataset.start || "0");
-      var warn = parseFloat(el.dataset.warn || "0.8"), left = due - now;
+      var due = parseFloat(el.dataset.due), warnAt = parseFloat(el.dataset.warnAt || "0");
+      var left = due - now;
       el.textContent = fmt(left);
-      var state = left < 0 ? "overdue" : (start && (now - start) >= warn * (due - start) ? "warning" : "running");
+      var state = left < 0 ? "overdue" : (warnAt && now >= warnAt ? "warning" : "running");
       el.className = "countdown state-" + state;
       var row = el.closest("[data-row]");
       if (row) { row.classList.toggle("overdue", state === "overdue"); row.classList.toggle("warning", state === "warning"); }
