@@ -10,7 +10,8 @@ from ninja import Router
 from liandong.api import schemas
 from liandong.api.common import ERRORS, user_of
 from liandong.common.errors import NotFound
-from liandong.incidents import access, selectors
+from liandong.incidents import access, inbox, selectors
+from liandong.incidents.actions.inbox import do_mark_notifications_read
 from liandong.sla.models import HolidayYear
 from liandong.sla.services import do_save_holiday_year
 from liandong.units.models import Category, TierChange, Unit
@@ -34,13 +35,31 @@ def whoami(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@me.get("/notifications", summary="本单位（或区联动办）的通知")
+@me.get("/notifications", summary="我的通知（新的在前；read 表示本人是否已读）")
 def notifications(
-    request: HttpRequest, unread_only: bool = False, limit: int = 50
+    request: HttpRequest, unread_only: bool = False, limit: int = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
-    return selectors.notifications_for(
-        user_of(request), unread_only=unread_only, limit=max(1, min(limit, 200))
+    _, items = inbox.listing(
+        user_of(request),
+        unread_only=unread_only,
+        limit=max(1, min(limit, 200)),
+        offset=max(0, offset),
     )
+    return items
+
+
+@me.get("/notifications/unread-count", summary="我的未读通知数（铃铛）")
+def unread_count(request: HttpRequest) -> dict[str, int]:
+    return {"unread": inbox.unread_count(user_of(request))}
+
+
+@me.post(
+    "/notifications/read", response={200: dict, **ERRORS}, summary="标为已读（不传 ids 则全部）"
+)
+def mark_read(request: HttpRequest, payload: schemas.MarkReadIn) -> dict[str, Any]:
+    user = user_of(request)
+    marked = do_mark_notifications_read(user=user, ids=payload.ids)
+    return {"marked": marked, "unread": inbox.unread_count(user)}
 
 
 reference = Router(tags=["基础数据"])

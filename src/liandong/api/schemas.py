@@ -301,3 +301,7 @@ class HolidayYearIn(Schema):
 class TierChangeIn(Schema):
     tier: Literal[1, 2, 3]
     reason: str = ""
+
+
+class MarkReadIn(Schema):
+    ids: list[int] | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from liandong.accounts.models import OFFICE_ROLES, UNIT_ROLES, Role, User
 from liandong.common.errors import Forbidden, NotFound
@@ -23,8 +23,11 @@ from liandong.incidents.models import (
     Incident,
     Instruction,
     JoinRequest,
+    Notification,
+    NotificationAudience,
     ReturnRequest,
 )
+from liandong.units.models import UnitKind
 
 READ_EVERYTHING = OFFICE_ROLES | {Role.LEADERSHIP, Role.ADMIN}
 
@@ -217,3 +220,49 @@ def co_working_instructions(user: User, incident: Incident) -> QuerySet[Instruct
     if not visible_incidents(user).filter(pk=incident.pk).exists():
         return Instruction.objects.none()
     return Instruction.objects.filter(incident=incident).select_related("unit").order_by("id")
+
+
+def visible_notifications(user: User) -> QuerySet[Notification]:
+    """The notifications a person's bell shows: their unit's (or the office's) notifications for
+    everyone, plus those for leaders (a unit leader) or supervisors (a supervisor; district
+    leadership reads the supervision proposals too)."""
+    if not user.is_active:
+        return Notification.objects.none()
+    everyone = Q(audience=NotificationAudience.ALL)
+    if is_unit_user(user) and user.unit_id is not None:
+        mine = (
+            everyone | Q(audience=NotificationAudience.LEADERS)
+            if is_unit_leader(user)
+            else everyone
+        )
+        return Notification.objects.filter(mine, unit_id=user.unit_id)
+    office = Q(unit__kind=UnitKind.OFFICE)
+    if is_office(user):
+        mine = everyone
+        if user.role == Role.SUPERVISOR:
+            mine = mine | Q(audience=NotificationAudience.SUPERVISORS)
+        return Notification.objects.filter(office & mine)
+    if user.role == Role.LEADERSHIP:
+        return Notification.objects.filter(office & Q(audience=NotificationAudience.SUPERVISORS))
+    return Notification.objects.none()
+
+
+def access_notification(user: User, pk: int) -> Notification:
+    found = visible_notifications(user).filter(pk=pk).select_related("incident").first()
+    if found is None:
+        raise NotFound("通知不存在或无权查看", code="unknown_notification")
+    return found
+
+
+def notification_target(user: User, notification: Notification) -> str | None:
+    """Where a click on a notification leads this person: the instruction's page for its own
+    unit, the incident page for the office and leadership; None when there is nothing to open."""
+    from django.urls import reverse
+
+    if notification.instruction_id and is_unit_user(user):
+        if visible_instructions(user).filter(pk=notification.instruction_id).exists():
+            return reverse("unit-instruction", args=[notification.instruction_id])
+        return None
+    if notification.incident is not None and reads_everything(user):
+        return reverse("incident", args=[notification.incident.incident_id])
+    return None

@@ -468,7 +468,6 @@ class Notification(models.Model):
     title = models.CharField(max_length=100, blank=True)
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = "通知"

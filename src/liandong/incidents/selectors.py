@@ -23,10 +23,9 @@ from liandong.incidents.models import (
     Incident,
     Instruction,
     JoinRequest,
-    Notification,
     ReturnRequest,
 )
-from liandong.units.models import Category, Unit, UnitKind
+from liandong.units.models import Category, Unit
 from liandong.units.selectors import match_street
 
 iso = clock.iso
@@ -374,30 +373,3 @@ def pending_decisions(user: User) -> dict[str, list[dict[str, Any]]]:
             .order_by("created_at", "pk")
         ]
     return out
-
-
-def notifications_for(user: User, *, unread_only: bool, limit: int) -> list[dict[str, Any]]:
-    """A unit user's unit inbox; the office's inbox for dispatchers and supervisors."""
-    if access.is_unit_user(user):
-        unit_id = user.unit_id
-    elif access.is_office(user):
-        unit_id = Unit.objects.filter(kind=UnitKind.OFFICE).values_list("pk", flat=True).first()
-    else:
-        unit_id = None
-    if unit_id is None:
-        return []
-    qs = Notification.objects.filter(unit_id=unit_id).select_related("incident")
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    return [
-        {
-            "id": n.pk,
-            "kind": n.kind,
-            "text": n.text,
-            "incident_id": n.incident.incident_id if n.incident else None,
-            "instruction": n.instruction_id,
-            "created_at": iso(n.created_at),
-            "read": n.read_at is not None,
-        }
-        for n in qs[:limit]
-    ]

@@ -36,6 +36,11 @@ class BoardRow:
     status: str  # running / warning / overdue, or "" when no clock runs
     seconds_left: float
 
+    @property
+    def paused(self) -> bool:
+        """Every open clock waits for the office (a return request): nothing counts down."""
+        return self.status == "paused"
+
 
 def board_row(instruction: Instruction, now: datetime) -> BoardRow:
     open_ones = [d for d in instruction.deadlines.all() if d.state == DeadlineState.OPEN]

@@ -137,6 +137,13 @@ def console(request: HttpRequest) -> HttpResponse:
 
 
 @office_page
+def board_rows(request: HttpRequest) -> HttpResponse:
+    """The board's rows alone, for the console to refresh itself without a reload."""
+    rows, _, _ = board(request)
+    return render(request, "web/office/_board_rows.html", {"rows": rows})
+
+
+@office_page
 def live(request: HttpRequest) -> JsonResponse:
     """What the console refreshes every second: the intake queue and the counters."""
     user = user_of(request)

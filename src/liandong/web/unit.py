@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
-from django.db.models import F, Min, Prefetch
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +16,7 @@ from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, RequestState
-from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState
+from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState, Urge
 from liandong.units.models import Unit, UnitKind
 from liandong.web.common import (
     board_row,
@@ -38,8 +40,7 @@ def _leader_pending(user: User) -> int:
 WORKBENCH_PAGE = 30
 
 
-@unit_page
-def workbench(request: HttpRequest) -> HttpResponse:
+def _workbench(request: HttpRequest) -> dict[str, Any]:
     """The unit's instructions, the least time left on a running clock first, ordered and paged
     in the database (a unit with hundreds open still sees its most overdue ones first)."""
     user = user_of(request)
@@ -47,9 +48,16 @@ def workbench(request: HttpRequest) -> HttpResponse:
     qs = access.visible_instructions(user)
     if show == "open":
         qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
-    qs = qs.annotate(next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK)).order_by(
-        F("next_due").asc(nulls_last=True), "-dispatched_at", "-id"
+    urges = (
+        Urge.objects.filter(instruction=OuterRef("pk"))
+        .order_by()
+        .values("instruction")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    qs = qs.annotate(
+        next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK), urge_count=Subquery(urges)
+    ).order_by(F("next_due").asc(nulls_last=True), "-dispatched_at", "-id")
     page = Paginator(
         qs.select_related("incident").prefetch_related(
             Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
@@ -57,17 +65,23 @@ def workbench(request: HttpRequest) -> HttpResponse:
         WORKBENCH_PAGE,
     ).get_page(request.GET.get("page"))
     now = clock.now()
+    return {"rows": [board_row(inst, now) for inst in page.object_list], "page": page, "show": show}
+
+
+@unit_page
+def workbench(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
     return render(
         request,
         "web/unit/workbench.html",
-        {
-            "rows": [board_row(inst, now) for inst in page.object_list],
-            "page": page,
-            "show": show,
-            "leader_pending": _leader_pending(user),
-            "tab": "work",
-        },
+        {**_workbench(request), "leader_pending": _leader_pending(user), "tab": "work"},
     )
+
+
+@unit_page
+def workbench_rows(request: HttpRequest) -> HttpResponse:
+    """The list alone, for the workbench to refresh itself without a reload."""
+    return render(request, "web/unit/_work_rows.html", _workbench(request))
 
 
 @unit_page
@@ -90,6 +104,12 @@ def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(instruction=inst)
             .order_by("-created_at", "-pk"),
             "result_outcomes": RESULT_OUTCOMES,
+            "urges": inst.urges.order_by("-created_at", "-pk"),
+            "timeline": [
+                e
+                for e in selectors.timeline(user, inst.incident)
+                if e["instruction"] in (None, inst.pk)
+            ],
             "leader_pending": _leader_pending(user),
             "tab": "work",
         },

@@ -29,18 +29,111 @@
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
 
-  function beep() {
+  // Sound: one audio context, resumed on the first gesture (browsers start it suspended); a mute
+  // switch in the header, remembered on this device.
+  var audio = null;
+  function muted() { try { return localStorage.getItem("liandong-muted") === "1"; } catch (e) { return false; } }
+  function ensureAudio() {
     try {
-      var Ctx = window.AudioContext || window.webkitAudioContext, ctx = new Ctx();
-      [0, 0.35].forEach(function (offset) {
-        var o = ctx.createOscillator(), g = ctx.createGain();
-        o.frequency.value = 880; o.connect(g); g.connect(ctx.destination);
-        g.gain.setValueAtTime(0.2, ctx.currentTime + offset);
-        g.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + offset + 0.3);
-        o.start(ctx.currentTime + offset); o.stop(ctx.currentTime + offset + 0.3);
-      });
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!audio && Ctx) audio = new Ctx();
+      if (audio && audio.state === "suspended") audio.resume();
+    } catch (e) { audio = null; }
+  }
+  document.addEventListener("pointerdown", ensureAudio, { once: true });
+  document.addEventListener("keydown", ensureAudio, { once: true });
+  function beep(times) {
+    if (muted()) return;
+    ensureAudio();
+    if (!audio) return;
+    try {
+      for (var i = 0; i < (times || 2); i++) {
+        var offset = i * 0.35, o = audio.createOscillator(), g = audio.createGain();
+        o.frequency.value = 880; o.connect(g); g.connect(audio.destination);
+        g.gain.setValueAtTime(0.2, audio.currentTime + offset);
+        g.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.3);
+        o.start(audio.currentTime + offset); o.stop(audio.currentTime + offset + 0.3);
+      }
     } catch (e) { /* no audio device: the visible alert still shows */ }
   }
+  function showMute() {
+    var b = document.getElementById("mute");
+    if (!b) return;
+    b.textContent = muted() ? "提示音关" : "提示音开";
+    b.setAttribute("aria-pressed", muted() ? "true" : "false");
+  }
+  document.addEventListener("click", function (ev) {
+    if (!ev.target.closest("#mute")) return;
+    try { localStorage.setItem("liandong-muted", muted() ? "0" : "1"); } catch (e) { /* private mode */ }
+    showMute();
+  });
+  document.addEventListener("DOMContentLoaded", showMute);
+
+  // Alerts stay until seen (clicked away).
+  function alertText(text) {
+    var box = document.getElementById("alert");
+    if (!box) return;
+    var line = document.createElement("div");
+    line.className = "alert-line";
+    line.textContent = text;
+    box.appendChild(line);
+    box.classList.add("show");
+  }
+  document.addEventListener("click", function (ev) {
+    var line = ev.target.closest(".alert-line");
+    if (!line) return;
+    var box = line.parentNode;
+    line.remove();
+    if (!box.querySelector(".alert-line")) box.classList.remove("show");
+  });
+
+  // The bell: every page polls what is new for this person (every 2 seconds).
+  function bell() {
+    var link = document.getElementById("bell");
+    if (!link) return;
+    var since = null;
+    function poll() {
+      var url = link.dataset.live + (since === null ? "" : "?since=" + since);
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          var count = document.getElementById("bell-count");
+          count.textContent = data.unread > 99 ? "99+" : data.unread;
+          count.style.display = data.unread ? "" : "none";
+          if (since !== null && data.new.length) {
+            data.new.forEach(function (n) { alertText((n.title ? n.title + "：" : "") + n.text); });
+            beep(2);
+            document.dispatchEvent(new CustomEvent("liandong:notified", { detail: data.new }));
+          }
+          since = data.latest;
+        })
+        .catch(function () { /* offline for a moment: try again */ });
+    }
+    poll();
+    setInterval(poll, 2000);
+  }
+  document.addEventListener("DOMContentLoaded", bell);
+
+  // A region that keeps itself current: <tbody data-refresh="/console/board?..."> is replaced by
+  // the server's fragment every few seconds, and at once when a notification arrives.
+  function refreshing() {
+    document.querySelectorAll("[data-refresh]").forEach(function (region) {
+      function load() {
+        fetch(region.dataset.refresh, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (html === null) return;
+            region.innerHTML = html;
+            tick();
+          })
+          .catch(function () { /* try again */ });
+      }
+      setInterval(load, parseFloat(region.dataset.every || "2") * 1000);
+      document.addEventListener("liandong:notified", load);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", refreshing);
 
   // Live intake queue: <ul id="intake" data-live="/console/live">
   function live() {
@@ -76,11 +169,8 @@
             if (el) { el.textContent = data.counts[k]; el.style.display = data.counts[k] ? "" : "none"; }
           });
           if (fresh.length) {
-            var alert = document.getElementById("alert");
-            alert.textContent = "新警情 " + fresh.length + " 起待研判";
-            alert.classList.add("show");
-            setTimeout(function () { alert.classList.remove("show"); }, 6000);
-            beep();
+            alertText("新警情 " + fresh.length + " 起待研判");
+            beep(2);
           }
           tick();
         })
