@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "liandong.units",
     "liandong.sla",
     "liandong.incidents",
+    "liandong.outbox",
     "liandong.citylink",
     "liandong.web",
     "liandong.worker",

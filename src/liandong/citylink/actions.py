@@ -10,6 +10,7 @@ from django.db import transaction
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.citylink import contract
+from liandong.citylink.delivery import CITY_QUEUE
 from liandong.citylink.lifecycle import REPORT
 from liandong.citylink.models import CityReport, InboundMessage
 from liandong.common.errors import Conflict, IllegalTransition, NotFound
@@ -19,6 +20,7 @@ from liandong.incidents.actions.locks import lock_incident
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import INCIDENT
 from liandong.incidents.models import Incident, Source
+from liandong.outbox import engine
 
 #: What each message type asks of the incident's table.
 MESSAGE_ACTION = {"supplement": "supplement", "urge": "urge", "withdraw": "withdraw"}
@@ -72,10 +74,7 @@ def do_resend_report(*, actor: User | None, report: CityReport) -> CityReport:
         raise IllegalTransition(
             f"报告当前状态为「{locked.get_state_display()}」，只有已搁置的报告可以重发"
         )
-    locked.state = REPORT.next_state(locked.state, "resend")
-    locked.next_attempt_at = clock.now()
-    locked.lease_until = None
-    locked.save()
+    engine.resend(CITY_QUEUE, locked)
     append_event(
         incident=incident,
         kind=EventKind.REPORT_RESENT,

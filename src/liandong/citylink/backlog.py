@@ -4,35 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Min, Q
-
 from liandong import clock
 from liandong.accounts.models import User
+from liandong.citylink.delivery import CITY_QUEUE
 from liandong.citylink.lifecycle import REPORT
 from liandong.citylink.models import CityReport, ReportState
 from liandong.incidents import access
 from liandong.incidents.available import Offer, offer
+from liandong.outbox import engine
 
 
 def backlog() -> dict[str, Any]:
-    now = clock.now()
-    undelivered = CityReport.objects.exclude(state=ReportState.DELIVERED)
-    counts = undelivered.aggregate(
-        waiting=Count("id", filter=Q(state=ReportState.PENDING, attempts=0)),
-        failing=Count("id", filter=Q(state=ReportState.PENDING, attempts__gt=0)),
-        parked=Count("id", filter=Q(state=ReportState.PARKED)),
-        oldest=Min("created_at"),
+    counts = engine.backlog(CITY_QUEUE)
+    oldest = (
+        CityReport.objects.exclude(state=ReportState.DELIVERED)
+        .order_by("created_at", "id")
+        .select_related("incident")
+        .first()
     )
-    oldest = undelivered.order_by("created_at", "id").select_related("incident").first()
-    return {
-        "waiting": counts["waiting"],
-        "failing": counts["failing"],
-        "parked": counts["parked"],
-        "oldest_age_seconds": int((now - counts["oldest"]).total_seconds())
-        if counts["oldest"]
-        else None,
-        "oldest": report_dict(oldest) if oldest else None,
-    }
+    return {**counts, "oldest": report_dict(oldest) if oldest else None}
 
 
 def report_offers(user: User, report: CityReport) -> list[Offer]:
@@ -71,13 +61,9 @@ def reports(
 ) -> list[dict[str, Any]]:
     if not access.reads_everything(user):
         return []
-    qs = CityReport.objects.select_related("incident").order_by("-created_at", "-id")
-    if state == "failing":
-        qs = qs.filter(state=ReportState.PENDING, attempts__gt=0)
-    elif state == "waiting":
-        qs = qs.filter(state=ReportState.PENDING, attempts=0)
-    elif state:
-        qs = qs.filter(state=state)
+    qs = engine.filter_state(
+        CityReport.objects.select_related("incident").order_by("-created_at", "-id"), state
+    )
     if incident_id:
         qs = qs.filter(incident__incident_id=incident_id)
     return [report_dict(r, user) for r in qs[:limit]]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from liandong.outbox.models import AttemptRecord, OutboxItem, OutboxState
+
 
 class CityPeer(models.Model):
     peer_id = models.CharField(
@@ -86,13 +88,11 @@ class InboundMessage(models.Model):
         return f"{self.incident_id}/{self.message_id} {self.type}"
 
 
-class ReportState(models.TextChoices):
-    PENDING = "pending", "待发送"
-    DELIVERED = "delivered", "已送达"
-    PARKED = "parked", "已搁置（需处理）"
+#: Report states are the outbox's (one delivery mechanism for everything sent out).
+ReportState = OutboxState
 
 
-class CityReport(models.Model):
+class CityReport(OutboxItem):
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.PROTECT, related_name="city_reports"
     )
@@ -104,16 +104,6 @@ class CityReport(models.Model):
     unit_name = models.CharField(max_length=100, blank=True)
     text = models.TextField("内容")
     data = models.JSONField(default=dict)
-    state = models.CharField(
-        "状态", max_length=10, choices=ReportState.choices, default=ReportState.PENDING
-    )
-    attempts = models.PositiveIntegerField("尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试")
-    lease_until = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveIntegerField("最近状态码", null=True, blank=True)
-    last_error = models.TextField("最近错误", blank=True)
-    created_at = models.DateTimeField("生成时间")
-    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "上报市平台记录"
@@ -134,13 +124,8 @@ class CityReport(models.Model):
         return f"{self.incident_id}#{self.sequence} {self.type}"
 
 
-class ReportAttempt(models.Model):
+class ReportAttempt(AttemptRecord):
     report = models.ForeignKey(CityReport, on_delete=models.CASCADE, related_name="attempt_log")
-    started_at = models.DateTimeField("开始时间")
-    duration_ms = models.PositiveIntegerField("耗时（毫秒）")
-    status_code = models.PositiveIntegerField("状态码", null=True)
-    error = models.TextField("错误", blank=True)
-    outcome = models.CharField("结果", max_length=20)
 
     class Meta:
         verbose_name = "发送尝试"

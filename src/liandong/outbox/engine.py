@@ -1,0 +1,195 @@
+"""The delivery mechanism, the same for every queue (city reports, channel messages).
+
+A worker picks items that are due (and, for an ordered queue, whose predecessors in the same
+stream are all delivered), claims each with a lease (an atomic UPDATE), sends it outside any
+transaction, and records the attempt (`do_record_attempt`): delivered, retry later with back-off,
+or parked on a permanent refusal, through the outbox table. A worker that dies mid-send leaves the
+lease to expire; the item is then sent again (receivers treat a repeat as already received).
+Several workers may run: a claim succeeds for one of them only.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from django.db import models, transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q
+
+from liandong import clock
+from liandong.outbox.lifecycle import OUTBOX
+from liandong.outbox.models import OutboxItem, OutboxState
+
+log = logging.getLogger("liandong.outbox")
+
+FIRST_RETRY_SECONDS = 5.0
+MAX_RETRY_SECONDS = 600.0
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+Item = TypeVar("Item", bound=OutboxItem)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """5 s, 10 s, 20 s … up to 10 minutes between tries (attempts ≥ 1)."""
+    return min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
+
+
+def classify(status: int | None) -> str:
+    """The outbox table's action 'delivered', 'retry' or 'park' for an HTTP status (None:
+    timeout or connection error)."""
+    if status is None or status in RETRYABLE_STATUSES or status >= 500:
+        return "retry"
+    if 200 <= status < 300:
+        return "delivered"
+    return "park"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One try. `verdict` overrides the HTTP classification (a channel knows better: an SMS
+    gateway answering 200 with an error code)."""
+
+    status: int | None
+    error: str
+    duration_ms: int
+    verdict: str = ""
+
+    def action(self) -> str:
+        return self.verdict or classify(self.status)
+
+
+@dataclass(frozen=True)
+class Queue(Generic[Item]):
+    """One outbound table: its item and attempt models, and whether items of the same stream
+    (e.g. one incident's reports) must arrive in order."""
+
+    name: str
+    model: type[Item]
+    attempt_model: type[models.Model]
+    attempt_fk: str
+    stream_field: str | None = None  # ordered queues: the stream key; items carry `sequence`
+    lease_seconds: float = 60.0
+    batch: int = 100
+    label: Callable[[Item], str] = field(default=lambda item: str(item.pk))
+
+
+def deliverable(queue: Queue[Item], *, limit: int | None = None) -> list[Item]:
+    """Items due now (and, in an ordered queue, whose predecessors are delivered), oldest first."""
+    now = clock.now()
+    qs = queue.model._default_manager.filter(
+        state=OutboxState.PENDING, next_attempt_at__lte=now
+    ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if queue.stream_field:
+        earlier_open = queue.model._default_manager.filter(
+            **{queue.stream_field: OuterRef(queue.stream_field)},
+            sequence__lt=OuterRef("sequence"),
+        ).exclude(state=OutboxState.DELIVERED)
+        qs = qs.exclude(Exists(earlier_open))
+    return list(qs.order_by("next_attempt_at", "id")[: limit or queue.batch])
+
+
+def claim(queue: Queue[Item], item: Item) -> bool:
+    now = clock.now()
+    claimed = (
+        queue.model._default_manager.filter(pk=item.pk, state=OutboxState.PENDING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=queue.lease_seconds))
+    )
+    return claimed == 1
+
+
+@transaction.atomic
+def do_record_attempt(*, queue: Queue[Item], item: Item, outcome: Outcome) -> str:
+    """Store the attempt and move the item on through the outbox table."""
+    locked = queue.model._default_manager.select_for_update().get(pk=item.pk)
+    verdict = outcome.action()
+    now = clock.now()
+    queue.attempt_model.objects.create(  # type: ignore[attr-defined]
+        **{queue.attempt_fk: locked},
+        started_at=now - timedelta(milliseconds=outcome.duration_ms),
+        duration_ms=outcome.duration_ms,
+        status_code=outcome.status,
+        error=outcome.error,
+        outcome=verdict,
+    )
+    locked.attempts += 1
+    locked.last_status = outcome.status
+    locked.last_error = outcome.error
+    locked.lease_until = None
+    if OUTBOX.allows(locked.state, verdict):  # an item resent or delivered meanwhile stays
+        locked.state = OUTBOX.next_state(locked.state, verdict)
+        if verdict == "delivered":
+            locked.delivered_at = now
+        elif verdict == "park":
+            log.warning("%s %s parked: %s", queue.name, queue.label(locked), outcome.error[:200])
+        else:
+            jitter = random.uniform(0.9, 1.1)
+            locked.next_attempt_at = now + timedelta(
+                seconds=backoff_seconds(locked.attempts) * jitter
+            )
+    locked.save()
+    return verdict
+
+
+def deliver(queue: Queue[Item], send: Callable[[Item], Outcome], *, max_rounds: int = 20) -> int:
+    """Send what is due, round after round while items keep being delivered (an ordered
+    stream's next item becomes due once its predecessor is delivered). Returns how many were."""
+    total = 0
+    for _ in range(max_rounds):
+        delivered = 0
+        blocked: set[Any] = set()
+        for item in deliverable(queue):
+            stream = getattr(item, f"{queue.stream_field}_id") if queue.stream_field else None
+            if (stream is not None and stream in blocked) or not claim(queue, item):
+                continue
+            verdict = do_record_attempt(queue=queue, item=item, outcome=send(item))
+            if verdict == "delivered":
+                delivered += 1
+            elif stream is not None:
+                blocked.add(stream)
+        total += delivered
+        if delivered == 0:
+            break
+    return total
+
+
+def backlog(queue: Queue[Item], items: models.QuerySet[Item] | None = None) -> dict[str, Any]:
+    """Waiting, failing (retrying), parked, and the age of the oldest undelivered item."""
+    undelivered = (items if items is not None else queue.model._default_manager.all()).exclude(
+        state=OutboxState.DELIVERED
+    )
+    counts = undelivered.aggregate(
+        waiting=Count("id", filter=Q(state=OutboxState.PENDING, attempts=0)),
+        failing=Count("id", filter=Q(state=OutboxState.PENDING, attempts__gt=0)),
+        parked=Count("id", filter=Q(state=OutboxState.PARKED)),
+        oldest=Min("created_at"),
+    )
+    oldest = counts.pop("oldest")
+    counts["oldest_age_seconds"] = (
+        int((clock.now() - oldest).total_seconds()) if oldest is not None else None
+    )
+    return counts
+
+
+def resend(queue: Queue[Item], item: Item) -> Item:
+    """Put a parked item (locked by the caller) back in the queue, keeping its place."""
+    item.state = OUTBOX.next_state(item.state, "resend")
+    item.next_attempt_at = clock.now()
+    item.lease_until = None
+    item.save()
+    return item
+
+
+def filter_state(qs: models.QuerySet[Item], state: str | None) -> models.QuerySet[Item]:
+    """The backlog's filters: waiting, failing, or a stored state."""
+    if state == "failing":
+        return qs.filter(state=OutboxState.PENDING, attempts__gt=0)
+    if state == "waiting":
+        return qs.filter(state=OutboxState.PENDING, attempts=0)
+    if state:
+        return qs.filter(state=state)
+    return qs
