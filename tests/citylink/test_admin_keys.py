@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from liandong.citylink import keystore
+from liandong.common import secretbox as keystore
 from liandong.citylink.models import CityPeer, PeerKey
 from tests.factories import UserFactory
 

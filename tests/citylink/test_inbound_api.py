@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from liandong import clock
-from liandong.citylink import keystore, signing
+from liandong.common import secretbox as keystore, signing
 from liandong.citylink.models import CityPeer, InboundMessage, KeyDirection, PeerKey
 from liandong.citylink.peers import do_add_peer_key, do_revoke_peer_key
 from liandong.incidents import actions

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from liandong import clock
-from liandong.citylink import keystore
 from liandong.citylink.models import CityPeer, KeyDirection, PeerKey
+from liandong.common import secretbox as keystore
 from liandong.common.errors import InvalidInput
 
 

@@ -58,6 +58,7 @@ class EventKind(StrEnum):
     CLOCKS_RESUMED = "clocks_resumed"
     # the city link
     REPORT_RESENT = "report_resent"
+    DELIVERY_RESENT = "delivery_resent"
 
 
 EVENT_KIND_LABELS: dict[str, str] = {
@@ -101,4 +102,5 @@ EVENT_KIND_LABELS: dict[str, str] = {
     EventKind.CLOCKS_PAUSED: "暂停计时",
     EventKind.CLOCKS_RESUMED: "恢复计时",
     EventKind.REPORT_RESENT: "重新上报市平台",
+    EventKind.DELIVERY_RESENT: "重新发送通知",
 }

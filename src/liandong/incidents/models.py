@@ -503,3 +503,19 @@ class NotificationRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} 已读 {self.notification_id}"
+
+
+class DigestRun(models.Model):
+    """One day's digest for the unit leaders was written (so it is sent once, whatever workers
+    run)."""
+
+    day = models.DateField("日期", unique=True)
+    created_at = models.DateTimeField()
+    units = models.PositiveIntegerField("单位数", default=0)
+
+    class Meta:
+        verbose_name = "每日超时汇总"
+        verbose_name_plural = "每日超时汇总"
+
+    def __str__(self) -> str:
+        return f"{self.day} 超时汇总"

@@ -33,6 +33,7 @@ urlpatterns = [
     path("notifications/<int:pk>/open", inbox.open_notification, name="notification-open"),
     path("notifications/read-all", inbox.read_all, name="notifications-read-all"),
     path("live", inbox.live, name="live"),
+    path("help/", views.help_page, name="help"),
     path("unit/", unit.workbench, name="unit-workbench"),
     path("unit/rows", unit.workbench_rows, name="unit-rows"),
     path("unit/instructions/<int:pk>/", unit.instruction_page, name="unit-instruction"),

@@ -25,3 +25,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def help_page(request: HttpRequest) -> HttpResponse:
+    """The rules of the clocks, for everyone (also before logging in)."""
+    return render(request, "web/help/index.html")

@@ -1,4 +1,5 @@
-"""Encryption of stored peer secrets with a key from the environment (LIANDONG_SECRETS_KEY)."""
+"""Encryption of stored secrets (city keys, channel credentials) with a key from the environment
+(LIANDONG_SECRETS_KEY)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def decrypt(token: str) -> str | None:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         # Wrong LIANDONG_SECRETS_KEY: the key is unusable, never shown.
-        log.error("a stored peer secret cannot be decrypted: check LIANDONG_SECRETS_KEY")
+        log.error("a stored secret cannot be decrypted: check LIANDONG_SECRETS_KEY")
         return None
 
 
