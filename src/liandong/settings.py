@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "liandong.accounts",
     "liandong.units",
     "liandong.sla",
+    "liandong.rosters",
     "liandong.incidents",
     "liandong.outbox",
     "liandong.citylink",
