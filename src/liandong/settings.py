@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "liandong.incidents",
     "liandong.outbox",
     "liandong.citylink",
+    "liandong.notifications",
     "liandong.web",
     "liandong.worker",
 ]

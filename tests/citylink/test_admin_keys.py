@@ -6,8 +6,8 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from liandong.common import secretbox as keystore
 from liandong.citylink.models import CityPeer, PeerKey
+from liandong.common import secretbox as keystore
 from tests.factories import UserFactory
 
 

@@ -14,9 +14,10 @@ import pytest
 from django.test import Client
 
 from liandong import clock
-from liandong.common import secretbox as keystore, signing
+from liandong.citylink import signing
 from liandong.citylink.models import CityPeer, InboundMessage, KeyDirection, PeerKey
 from liandong.citylink.peers import do_add_peer_key, do_revoke_peer_key
+from liandong.common import secretbox as keystore
 from liandong.incidents import actions
 from liandong.incidents.models import (
     Deadline,

@@ -12,7 +12,9 @@ from django.db import close_old_connections
 from liandong import clock
 from liandong.citylink.delivery import deliver_reports
 from liandong.incidents.actions import sweep_attachment_files
+from liandong.incidents.actions.digest import do_send_daily_digests
 from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
+from liandong.notifications.delivery import deliver_notifications
 
 log = logging.getLogger("liandong.worker")
 BATCH = 1000
@@ -23,7 +25,17 @@ def sweep_overdue_deadlines() -> int:
     return watch_until_idle(limit=BATCH)
 
 
-TASKS = (sweep_overdue_deadlines, deliver_reports, sweep_attachment_files)
+def send_daily_digests() -> int:
+    return do_send_daily_digests()
+
+
+TASKS = (
+    sweep_overdue_deadlines,
+    deliver_reports,
+    deliver_notifications,
+    send_daily_digests,
+    sweep_attachment_files,
+)
 
 
 def run_once() -> int:
