@@ -79,6 +79,10 @@ def sweep(known_names: set[str] | None = None, *, now: float | None = None) -> t
     return published, removed
 
 
-def staged_tokens() -> list[str]:
+def stale_tokens(*, now: float | None = None) -> list[str]:
+    """Staged files old enough for the sweep to decide about (a cheap look at the folder)."""
     folder = _root() / INCOMING
-    return [p.name for p in folder.iterdir()] if folder.exists() else []
+    if not folder.exists():
+        return []
+    moment = now if now is not None else time.time()
+    return [p.name for p in folder.iterdir() if moment - p.stat().st_mtime >= STALE_SECONDS]

@@ -27,6 +27,7 @@ from liandong.incidents.lifecycle import (
     RequestState,
 )
 from liandong.incidents.models import Deadline, DeadlineState, Incident, Instruction
+from liandong.rosters.selectors import units_without_duty
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.web.common import BoardRow, board_row, login_required_for, run_action, user_of
 
@@ -127,6 +128,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "web/office/console.html",
         "console",
         intake=intake(user_of(request)),
+        duty_gaps=units_without_duty(clock.now(), hours=24),
         rows=rows,
         total_rows=total,
         filters=filters,

@@ -17,6 +17,7 @@ from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, RequestState
 from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState, Urge
+from liandong.rosters.selectors import on_duty
 from liandong.units.models import Unit, UnitKind
 from liandong.web.common import (
     board_row,
@@ -74,7 +75,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/unit/workbench.html",
-        {**_workbench(request), "leader_pending": _leader_pending(user), "tab": "work"},
+        {
+            **_workbench(request),
+            "leader_pending": _leader_pending(user),
+            "on_duty": on_duty(user.unit, clock.now()) if user.unit else [],
+            "tab": "work",
+        },
     )
 
 

@@ -257,7 +257,7 @@ def do_upload_attachment(
 
 def sweep_attachment_files() -> int:
     """Worker: finish the files of committed uploads, remove those of rolled-back ones."""
-    tokens = files.staged_tokens()
+    tokens = files.stale_tokens()
     if not tokens:
         return 0
     known: set[str] = set()
