@@ -141,8 +141,10 @@ def console(request: HttpRequest) -> HttpResponse:
 @office_page
 def board_rows(request: HttpRequest) -> HttpResponse:
     """The board's rows alone, for the console to refresh itself without a reload."""
-    rows, _, _ = board(request)
-    return render(request, "web/office/_board_rows.html", {"rows": rows})
+    rows, total, _ = board(request)
+    response = render(request, "web/office/_board_rows.html", {"rows": rows})
+    response["X-Total"] = str(total)
+    return response
 
 
 @office_page

@@ -121,7 +121,11 @@
     document.querySelectorAll("[data-refresh]").forEach(function (region) {
       function load() {
         fetch(region.dataset.refresh, { credentials: "same-origin" })
-          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (r) {
+            var total = r.headers.get("X-Total"), shown = document.getElementById("board-total");
+            if (total !== null && shown) shown.textContent = total;
+            return r.ok ? r.text() : null;
+          })
           .then(function (html) {
             if (html === null) return;
             region.innerHTML = html;
