@@ -49,14 +49,20 @@ def main() -> int:
     officer = User.objects.get(username="zb-ecology")
     for n in range(args.incidents):
         incident = actions.do_create_manual_incident(
-            actor=dispatcher, caller_phone="13800000000", address=f"于洪区陵西街道测试路{n}号",
+            actor=dispatcher,
+            caller_phone="13800000000",
+            address=f"于洪区陵西街道测试路{n}号",
             content="夜间施工噪声扰民，报警人无法休息。",
         )
         if n % 4 == 0:
             continue
         actions.do_dispatch_incident(
-            actor=dispatcher, incident=incident, incident_class="source_diversion", level=1 + n % 2,
-            category=noise, primary_unit=ecology,
+            actor=dispatcher,
+            incident=incident,
+            incident_class="source_diversion",
+            level=1 + n % 2,
+            category=noise,
+            primary_unit=ecology,
         )
         inst = incident.instructions.get()
         if n % 3 == 0:
@@ -69,7 +75,10 @@ def main() -> int:
         ("diaodu", "/console/"),
         ("diaodu", "/console/live"),
         ("diaodu", f"/console/incidents/{some_incident.incident_id}/"),
-        ("diaodu", f"/console/incidents/{Incident.objects.filter(status='new').first().incident_id}/"),  # type: ignore[union-attr]
+        (
+            "diaodu",
+            f"/console/incidents/{Incident.objects.filter(status='new').first().incident_id}/",
+        ),  # type: ignore[union-attr]
         ("diaodu", "/console/decisions/"),
         ("diaodu", "/console/incidents/"),
         ("diaodu", "/console/city-reports/"),
@@ -103,7 +112,9 @@ def main() -> int:
         else:
             worst = max(worst, p95)
         print(f"{username + ' ' + path:<58} {median:>10.1f} {p95:>8.1f}")
-    print(f"\nfloor (/healthz) {floor:.1f} ms; slowest page p95 {worst:.1f} ms; target {args.target_ms:.0f} ms")
+    print(
+        f"\nfloor (/healthz) {floor:.1f} ms; slowest page p95 {worst:.1f} ms; target {args.target_ms:.0f} ms"
+    )
     return 0 if worst < args.target_ms else 1
 
 

@@ -86,7 +86,9 @@ def world(db, frozen_at, fakes, smtp, monkeypatch):
     )
     ding = GroupRobot.objects.create(unit=unit("office"), kind="dingtalk", name="联动办群")
     do_set_robot_secrets(
-        robot=ding, url=fakes["dingtalk"].url("/robot/send?access_token=T1"), secret="SECdemo"
+        robot=ding,
+        url=fakes["dingtalk"].url("/robot/send?access_token=dingtalk-token-of-the-office"),
+        secret="SECdemo",
     )
     officer = unit_user("ecology")
     PersonChannel.objects.create(user=officer, email="zhang@eco.gov.cn", email_enabled=True)
@@ -117,7 +119,10 @@ def _noise() -> None:
 
 def test_secrets_are_stored_encrypted(world):
     robot = GroupRobot.objects.get(pk=world["ding"].pk)
-    assert "SECdemo" not in robot.secret_encrypted and "T1" not in robot.url_encrypted
+    assert (
+        "SECdemo" not in robot.secret_encrypted
+        and "dingtalk-token-of-the-office" not in robot.url_encrypted
+    )
     assert secretbox.decrypt(robot.secret_encrypted) == "SECdemo"
     gateway = SmsGateway.objects.get(pk=world["gateway"].pk)
     assert "sms-secret-key" not in gateway.headers_encrypted
@@ -164,7 +169,7 @@ def test_a_breach_reaches_duty_leaders_and_the_office_group_with_a_signed_robot_
     assert deliver_notifications() == 5
     ding = fakes["dingtalk"].last
     timestamp = int(ding.query["timestamp"][0])
-    assert ding.query["access_token"] == ["T1"]
+    assert ding.query["access_token"] == ["dingtalk-token-of-the-office"]
     assert ding.query["sign"] == [dingtalk_sign("SECdemo", timestamp)]
     assert "SECdemo" not in ding.body.decode()
     assert json.loads(ding.body)["text"]["content"].startswith("【于洪区联动办】")

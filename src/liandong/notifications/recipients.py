@@ -73,7 +73,12 @@ Target = tuple[str, str, str, GroupRobot | None]  # channel, recipient, address,
 
 
 def targets_of(
-    note: Notification, *, has_sms: bool, has_mail: bool, robots: list[GroupRobot]
+    note: Notification,
+    *,
+    has_sms: bool,
+    has_mail: bool,
+    robots: list[GroupRobot],
+    persons: list[Person],
 ) -> list[Target]:
     """Every (channel, recipient) this notification goes to, each once."""
     found: dict[tuple[str, str], Target] = {}
@@ -86,7 +91,8 @@ def targets_of(
                 "",
                 robot,
             )
-    persons = people(note)
+    if not (has_sms or has_mail):
+        return list(found.values())
     prefs = {
         p.user_id: p
         for p in PersonChannel.objects.filter(user_id__in=[t.user_id for t in persons if t.user_id])
@@ -112,7 +118,10 @@ def write_deliveries(notifications: list[Notification]) -> None:
         return
     has_sms = SmsGateway.objects.filter(active=True).exists()
     has_mail = SmtpServer.objects.filter(active=True).exists()
+    if not (has_sms or has_mail or GroupRobot.objects.filter(active=True).exists()):
+        return  # no channel is set up: the notifications stay in the product
     robots_of: dict[int, list[GroupRobot]] = {}
+    people_of: dict[tuple[int, str], list[Person]] = {}
     rows: list[Delivery] = []
     now = clock.now()
     for note in notifications:
@@ -123,9 +132,16 @@ def write_deliveries(notifications: list[Notification]) -> None:
             robots_of[note.unit_id] = list(
                 GroupRobot.objects.filter(unit_id=note.unit_id, active=True).order_by("pk")
             )
+        key = (note.unit_id, note.audience)
+        if key not in people_of and (has_sms or has_mail):
+            people_of[key] = people(note)  # the same people for the same unit at this moment
         title, text, markdown = render(template, note)
         for channel, recipient, address, robot in targets_of(
-            note, has_sms=has_sms, has_mail=has_mail, robots=robots_of[note.unit_id]
+            note,
+            has_sms=has_sms,
+            has_mail=has_mail,
+            robots=robots_of[note.unit_id],
+            persons=people_of.get(key, []),
         ):
             rows.append(
                 Delivery(

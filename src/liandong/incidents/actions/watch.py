@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from liandong import clock
 from liandong.incidents.actions.kernel import (
@@ -145,6 +145,30 @@ def _lock_due(candidates: list[tuple[int, int, int]], now: datetime) -> list[Dea
     )
 
 
+STAMP_COLUMNS = ["warned_at", "overdue_noticed_at", "escalated_at", "watch_at"]
+
+
+def _store_stamps(deadlines: list[Deadline]) -> None:
+    """Write the stages' stamps and the next moments of a round in one statement (PostgreSQL:
+    UPDATE … FROM VALUES; elsewhere Django's bulk update)."""
+    if connection.vendor != "postgresql":
+        Deadline.objects.bulk_update(deadlines, STAMP_COLUMNS)
+        return
+    row = "(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
+    params: list[object] = []
+    for d in deadlines:
+        params += [d.pk, d.warned_at, d.overdue_noticed_at, d.escalated_at, d.watch_at]
+    table = Deadline._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS d SET warned_at = v.w, overdue_noticed_at = v.b,"  # noqa: S608
+            " escalated_at = v.e, watch_at = v.n FROM (VALUES "
+            + ", ".join([row] * len(deadlines))
+            + ") AS v(id, w, b, e, n) WHERE d.id = v.id",
+            params,
+        )
+
+
 def do_watch_round(*, limit: int = 1000) -> int:
     """Fire every stage that is due, up to `limit` deadlines; returns how many deadlines it
     handled (0: nothing was due, or another worker holds what is)."""
@@ -187,7 +211,7 @@ def do_watch_round(*, limit: int = 1000) -> int:
                             "stage": stage.value,
                             "due_at": clock.iso(deadline.due_at),
                             "moment": clock.iso(moment),
-                            "late_ms": int((now - moment).total_seconds() * 1000),
+                            "late_ms": 0,  # set when the round is written (see below)
                         },
                     )
                 )
@@ -195,9 +219,11 @@ def do_watch_round(*, limit: int = 1000) -> int:
             if Stage.BREACH in fired and deadline.warned_at is None:
                 deadline.warned_at = now  # a caught-up breach makes its warning moot
             deadline.watch_at = next_moment(after_stages(watched, fired))
-        Deadline.objects.bulk_update(
-            deadlines, ["warned_at", "overdue_noticed_at", "escalated_at", "watch_at"]
-        )
+        _store_stamps(deadlines)
+        written = clock.now()  # how late each stage reaches the database (a frozen clock: 0)
+        for event in events:
+            moment = datetime.fromisoformat(event.data["moment"])
+            event.data["late_ms"] = int((written - moment).total_seconds() * 1000)
         append_events(events)
         notify_many(notes)
     return len(deadlines)
