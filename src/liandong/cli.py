@@ -53,11 +53,13 @@ def demo(argv: list[str]) -> None:
 
     from liandong import demo as demo_data
     from liandong.citylink.simulator import run as run_city
+    from liandong.demo_rosters import create_demo_rosters
     from liandong.worker.loop import run_forever
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_defaults", verbosity=0)
     logins = demo_data.create_demo_accounts()
+    create_demo_rosters()
     demo_data.create_demo_incidents()
     city_port = args.port + 1
     demo_data.configure_demo_city(f"http://127.0.0.1:{city_port}")

@@ -12,6 +12,7 @@ and the deadlines (the one lock order, locks.py), rechecks each against the pure
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -155,7 +156,7 @@ def _store_stamps(deadlines: list[Deadline]) -> None:
         Deadline.objects.bulk_update(deadlines, STAMP_COLUMNS)
         return
     row = "(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
-    params: list[object] = []
+    params: list[Any] = []
     for d in deadlines:
         params += [d.pk, d.warned_at, d.overdue_noticed_at, d.escalated_at, d.watch_at]
     table = Deadline._meta.db_table
