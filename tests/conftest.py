@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,45 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
 
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         call_command("load_defaults", verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _middleware_built_once_per_process() -> Iterator[None]:
+    """A server builds its middleware stack once per process; Django's test Client builds it again
+    on the first request of every new Client, and WhiteNoise then indexes every static file (tens
+    of ms, hundreds of times in the suite). Build it once here too, and again after any settings
+    change (the `settings` fixture, override_settings), so what is tested is the same stack."""
+    from django.test.client import ClientHandler
+    from django.test.signals import setting_changed
+
+    built: dict[str, Any] = {}
+    original = ClientHandler.load_middleware
+
+    def load_middleware(self: ClientHandler, is_async: bool = False) -> None:
+        if is_async:
+            original(self, is_async)
+            return
+        if not built:
+            original(self, is_async)
+            built.update(
+                _view_middleware=self._view_middleware,
+                _template_response_middleware=self._template_response_middleware,
+                _exception_middleware=self._exception_middleware,
+                _middleware_chain=self._middleware_chain,
+            )
+        else:
+            self.__dict__.update(built)
+
+    def forget(**kwargs: Any) -> None:
+        built.clear()
+
+    setting_changed.connect(forget, weak=False)
+    ClientHandler.load_middleware = load_middleware  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ClientHandler.load_middleware = original  # type: ignore[method-assign]
+        setting_changed.disconnect(forget)
 
 
 @pytest.fixture(autouse=True)

@@ -15,28 +15,12 @@ from django.test import Client
 from liandong import clock
 from liandong.accounts.models import ApiToken, Role, User
 from liandong.accounts.services import do_issue_api_token
-from tests.api.test_isolation import (
-    ENDPOINTS,
-    GHOST,
-    PREFIX,
-    SCOPED_PARAMS,
-    A,
-    C,
-    World,
-    build_world,
-    fingerprint,
-    keys,
-    send,
-)
+from tests.api.isolation.endpoints import ENDPOINTS, SCOPED_PARAMS, keys, send
+from tests.api.isolation.world import GHOST, PREFIX, A, C, fingerprint
 from tests.factories import UserFactory, office_user, unit_user
 
 SIGN = ("POST", "/instructions/{instruction_id}/sign")
 LEADER_DECISION = ("POST", "/extension-requests/{request_id}/leader-decision")
-
-
-@pytest.fixture
-def world(db: Any) -> World:
-    return build_world()
 
 
 def token_for(user: User, name: str = "对接程序") -> str:

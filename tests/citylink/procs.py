@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import sqlite3
@@ -24,10 +25,32 @@ LIANDONG = str(Path(sys.executable).with_name("liandong"))
 T = TypeVar("T")
 
 
-def free_port() -> int:
+#: Ports for the servers the tests start, below Linux's ephemeral range (32768-60999 by default),
+#: so that no bind(0) or outgoing connection elsewhere can take one between free_port() and the
+#: server's own bind. Each pytest-xdist worker has its own slice, so workers never pick the same.
+_PORTS = range(20000, 30000)
+
+
+def _bind_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port that is free now, from this worker's slice of _PORTS."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    index = int(worker[2:]) % workers if worker[2:].isdigit() else 0
+    size = len(_PORTS) // workers
+    mine = _PORTS[index * size : (index + 1) * size]
+    for port in random.sample(mine, k=min(200, len(mine))):
+        if _bind_free(port):
+            return port
+    raise AssertionError(f"no free port in {mine}")
 
 
 def wait_until(

@@ -1,4 +1,5 @@
-"""Unit tests for liandong.sla.workcal (pure Python, no Django, no files)."""
+"""Unit tests for liandong.sla.workcal (pure Python, no Django). The 2025/2026 arrangements are the
+shipped calendar-cn.yaml (tests/unit/cn_calendar.py); the expected values are worked out by hand."""
 
 from __future__ import annotations
 
@@ -12,40 +13,7 @@ from liandong.sla.workcal import (
     YearArrangement,
     parse_year_arrangement,
 )
-
-# Literal copy of src/liandong/defaults/calendar-cn.yaml (2025 and 2026).
-CN_CALENDAR_DATA: dict[int, dict[str, list[str]]] = {
-    2025: {
-        "holidays": [
-            "2025-01-01", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31",
-            "2025-02-01", "2025-02-02", "2025-02-03", "2025-02-04", "2025-04-04",
-            "2025-04-05", "2025-04-06", "2025-05-01", "2025-05-02", "2025-05-03",
-            "2025-05-04", "2025-05-05", "2025-05-31", "2025-06-01", "2025-06-02",
-            "2025-10-01", "2025-10-02", "2025-10-03", "2025-10-04", "2025-10-05",
-            "2025-10-06", "2025-10-07", "2025-10-08",
-        ],
-        "makeup_workdays": [
-            "2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
-        ],
-    },
-    2026: {
-        "holidays": [
-            "2026-01-01", "2026-01-02", "2026-01-03", "2026-02-15", "2026-02-16",
-            "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21",
-            "2026-02-22", "2026-02-23", "2026-04-04", "2026-04-05", "2026-04-06",
-            "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05",
-            "2026-06-19", "2026-06-20", "2026-06-21", "2026-09-25", "2026-09-26",
-            "2026-09-27", "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04",
-            "2026-10-05", "2026-10-06", "2026-10-07",
-        ],
-        "makeup_workdays": [
-            "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20",
-            "2026-10-10",
-        ],
-    },
-}  # fmt: skip
-
-CAL = WorkCalendar.from_mapping(CN_CALENDAR_DATA)
+from tests.unit.cn_calendar import CAL, CN_CALENDAR_DATA
 
 
 def d(iso: str) -> date:
@@ -263,11 +231,11 @@ def test_given_same_year_twice_when_building_calendar_then_calendar_error() -> N
 
 
 def test_given_real_data_when_building_then_every_makeup_day_is_a_weekend_working_day() -> None:
-    # Sanity check on the copied data: every make-up day is a Sat/Sun and a working day;
+    # Sanity check on the shipped data: every make-up day is a Sat/Sun and a working day;
     # every listed holiday is a day off.
     for entry in CN_CALENDAR_DATA.values():
-        for iso in entry["makeup_workdays"]:
-            assert d(iso).weekday() >= 5
-            assert CAL.is_working_day(d(iso))
-        for iso in entry["holidays"]:
-            assert not CAL.is_working_day(d(iso))
+        for day in entry["makeup_workdays"]:
+            assert day.weekday() >= 5
+            assert CAL.is_working_day(day)
+        for day in entry["holidays"]:
+            assert not CAL.is_working_day(day)

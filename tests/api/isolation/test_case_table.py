@@ -1,0 +1,62 @@
+"""The case table ENDPOINTS matches the API: one case per operation of the OpenAPI document, every
+operation that names an incident or its parts is isolation-checked, every write names who may do it.
+"""
+
+from __future__ import annotations
+
+from tests.api.isolation.endpoints import (
+    ACTING_KINDS,
+    ENDPOINTS,
+    OFFICE_READ,
+    READ,
+    REFERENCE_PARAMS,
+    SCOPED_PARAMS,
+    keys,
+    openapi_operations,
+    path_params,
+)
+
+# --- the table matches the API -------------------------------------------------------------------
+
+
+def test_given_the_openapi_document_when_compared_with_the_case_table_then_every_operation_has_a_case(
+    db,
+):
+    operations = set(openapi_operations())
+
+    missing = sorted(operations - set(ENDPOINTS))
+    stale = sorted(set(ENDPOINTS) - operations)
+
+    assert not missing, f"new endpoints without an isolation/role case in ENDPOINTS: {missing}"
+    assert not stale, f"cases for endpoints that no longer exist: {stale}"
+
+
+def test_given_the_openapi_document_when_an_operation_names_an_incident_or_its_parts_then_it_is_isolation_checked(
+    db,
+):
+    operations = openapi_operations()
+    scoped = {key for key in operations if path_params(key[1]) & SCOPED_PARAMS}
+    isolation_checked = {p.values[0] for p in keys(params=SCOPED_PARAMS)}
+
+    unknown = {
+        key: sorted(path_params(key[1]) - SCOPED_PARAMS - REFERENCE_PARAMS)
+        for key in operations
+        if path_params(key[1]) - SCOPED_PARAMS - REFERENCE_PARAMS
+    }
+
+    assert scoped, "the API should have incident-scoped endpoints"
+    assert scoped <= isolation_checked, sorted(scoped - isolation_checked)
+    assert not unknown, (
+        f"path parameters of unknown scope (add to SCOPED_PARAMS or REFERENCE_PARAMS): {unknown}"
+    )
+    for key, operation in operations.items():
+        declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+        assert declared == path_params(key[1]), key
+
+
+def test_given_the_case_table_then_every_write_names_who_may_do_it():
+    for (method, path), case in ENDPOINTS.items():
+        if method == "GET":
+            assert case.kind in (READ, OFFICE_READ), (method, path)
+        else:
+            assert case.kind in ACTING_KINDS, (method, path)
