@@ -35,6 +35,7 @@ UNIT = "unit"  # the unit that holds the instruction (duty officer or leader)
 LEADER = "leader"  # the leader of the unit that holds the instruction
 OFFICE = "office"  # dispatchers and supervisors
 ADMIN = "admin"  # system administrators only
+SELF = "self"  # anyone signed in, on their own things only (their bell's read marks)
 
 ACTING_KINDS = (UNIT, LEADER, OFFICE, ADMIN)
 
@@ -70,6 +71,13 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
     # me and reference data
     ("GET", "/me"): Case(READ, lambda i: Call("GET", "/me")),
     ("GET", "/notifications"): Case(READ, lambda i: Call("GET", "/notifications")),
+    ("GET", "/notifications/unread-count"): Case(
+        READ, lambda i: Call("GET", "/notifications/unread-count")
+    ),
+    # marking one's own notifications read: anyone, on their own bell only
+    ("POST", "/notifications/read"): Case(
+        SELF, lambda i: Call("POST", "/notifications/read", {"ids": None})
+    ),
     ("GET", "/units"): Case(READ, lambda i: Call("GET", "/units")),
     ("GET", "/units/{code}/tier-history"): Case(
         READ, lambda i: Call("GET", f"/units/{A}/tier-history")

@@ -11,6 +11,8 @@ from tests.api.isolation.endpoints import (
     READ,
     REFERENCE_PARAMS,
     SCOPED_PARAMS,
+    SELF,
+    call,
     keys,
     openapi_operations,
     path_params,
@@ -59,4 +61,21 @@ def test_given_the_case_table_then_every_write_names_who_may_do_it():
         if method == "GET":
             assert case.kind in (READ, OFFICE_READ), (method, path)
         else:
-            assert case.kind in ACTING_KINDS, (method, path)
+            assert case.kind in (*ACTING_KINDS, SELF), (method, path)
+
+
+def test_given_anyone_when_they_mark_their_bell_read_then_only_their_own_reads_change(world):
+    """The one SELF write: everyone may, and it touches nobody else's read marks."""
+    from liandong.accounts.models import Role
+    from liandong.incidents.models import NotificationRead
+    from tests.factories import UserFactory, unit_user
+
+    officer = unit_user("housing")
+    office = UserFactory(role=Role.DISPATCHER)
+    for user in (officer, office, UserFactory(role=Role.LEADERSHIP), UserFactory(role=Role.ADMIN)):
+        response = call(user, ("POST", "/notifications/read"), world.ids)
+        assert response.status_code == 200, response.content
+    readers = set(NotificationRead.objects.values_list("user_id", flat=True))
+    assert readers <= {officer.pk, office.pk}
+    housing_notes = NotificationRead.objects.filter(user=officer)
+    assert all(r.notification.unit.code == "housing" for r in housing_notes)
