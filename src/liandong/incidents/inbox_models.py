@@ -1,0 +1,88 @@
+"""The inbox: notifications for a unit's (or the office's) people, who read which, and the record
+of each day's digest. Registered with the incidents app (imported by its models module)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class NotificationAudience(models.TextChoices):
+    ALL = "all", "本单位全体"
+    LEADERS = "leaders", "主管领导"
+    SUPERVISORS = "supervisors", "督办员"
+
+
+class Notification(models.Model):
+    """A message for a unit's (or the office's) people, written in the same transaction as its
+    cause: the in-product inbox row; deliveries to outside channels hang off it."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notifications")
+    audience = models.CharField(
+        "通知对象", max_length=20, choices=NotificationAudience.choices, default="all"
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    instruction = models.ForeignKey(
+        "incidents.Instruction", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    deadline = models.ForeignKey(
+        "incidents.Deadline", null=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    stage = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=100, blank=True)
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit", "-created_at"], name="notification_inbox")]
+        constraints = [
+            # the watch tells each audience once per deadline and stage, whatever workers run
+            models.UniqueConstraint(
+                fields=["deadline", "stage", "unit", "audience"],
+                condition=models.Q(deadline__isnull=False),
+                name="one_notification_per_deadline_stage",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class NotificationRead(models.Model):
+    """One person has read one notification (the bell counts the others)."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "已读记录"
+        verbose_name_plural = "已读记录"
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="one_read_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} 已读 {self.notification_id}"
+
+
+class DigestRun(models.Model):
+    """One day's digest for the unit leaders was written (so it is sent once, whatever workers
+    run)."""
+
+    day = models.DateField("日期", unique=True)
+    created_at = models.DateTimeField()
+    units = models.PositiveIntegerField("单位数", default=0)
+
+    class Meta:
+        verbose_name = "每日超时汇总"
+        verbose_name_plural = "每日超时汇总"
+
+    def __str__(self) -> str:
+        return f"{self.day} 超时汇总"
