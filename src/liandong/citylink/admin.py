@@ -19,6 +19,7 @@ from liandong.citylink.models import (
     ReportAttempt,
 )
 from liandong.citylink.peers import do_add_peer_key, do_revoke_peer_key
+from liandong.common.admin import ReadOnlyAdmin
 
 
 class PeerKeyInline(admin.TabularInline):
@@ -119,7 +120,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(CityReport)
-class CityReportAdmin(admin.ModelAdmin):
+class CityReportAdmin(ReadOnlyAdmin):
     list_display = (
         "incident",
         "sequence",
@@ -135,15 +136,6 @@ class CityReportAdmin(admin.ModelAdmin):
     inlines = [AttemptInline]
     actions = ["resend"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.action(description="重新发送所选的已搁置报告")
     def resend(self, request: HttpRequest, queryset: QuerySet[CityReport]) -> None:
         parked = [r for r in queryset if REPORT.allows(r.state, "resend")]
@@ -153,15 +145,6 @@ class CityReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ("incident", "message_id", "type", "sent_at", "received_at")
     list_filter = ("type",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

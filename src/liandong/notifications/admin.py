@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from liandong.channels import SmsGatewayConfig
+from liandong.common.admin import ReadOnlyAdmin
 from liandong.notifications import actions
 from liandong.notifications.delivery import NOTIFY_QUEUE
 from liandong.notifications.models import (
@@ -176,7 +177,7 @@ class MessageTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     """The backlog of messages sent outside the product: read only; parked ones can be resent."""
 
     list_display = (
@@ -192,15 +193,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ("recipient", "address", "title")
     actions = ["resend"]
     change_list_template = "admin/notifications/delivery/change_list.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         return super().changelist_view(
