@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "liandong.outbox",
     "liandong.citylink",
     "liandong.notifications",
+    "liandong.supervision",
     "liandong.web",
     "liandong.worker",
 ]

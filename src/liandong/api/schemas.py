@@ -305,3 +305,18 @@ class TierChangeIn(Schema):
 
 class MarkReadIn(Schema):
     ids: list[int] | None = None
+
+
+class SupervisionIn(Schema):
+    unit: str
+    instructions: list[int]
+    problems: str
+    measures: str
+    answer_due_at: AwareDatetime | None = None
+    contact: str
+    title: str = ""
+
+
+class SupervisionSendBackIn(Schema):
+    note: str
+    answer_due_at: AwareDatetime | None = None

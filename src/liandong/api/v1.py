@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from liandong.api import decisions, errors, incidents, instructions, reference
+from liandong.api import decisions, errors, incidents, instructions, reference, supervision
 from liandong.api.auth import AUTH
 from liandong.common.renderers import ChineseJSONRenderer
 
@@ -32,3 +32,4 @@ api.add_router("/incidents", incidents.incidents)
 api.add_router("/instructions", instructions.instructions)
 api.add_router("", decisions.decisions)
 api.add_router("/city-reports", decisions.city_reports)
+api.add_router("/supervision-orders", supervision.supervision)

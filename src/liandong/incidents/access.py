@@ -81,6 +81,24 @@ def leader_seat(user: User, instruction: Instruction) -> str | None:
     return LEADER_ONLY
 
 
+def is_supervisor(user: User) -> bool:
+    return user.is_active and user.role == Role.SUPERVISOR
+
+
+SUPERVISOR_ONLY = "只有区联动办督办员可以执行此操作"
+
+
+def supervisor_seat(user: User) -> str | None:
+    return None if is_supervisor(user) else SUPERVISOR_ONLY
+
+
+def unit_leader_seat(user: User, unit_id: int) -> str | None:
+    """The leader of this unit (a supervision order is addressed to the unit's leadership)."""
+    if is_unit_leader(user) and user.unit_id == unit_id:
+        return None
+    return "只有承办单位主管领导可以书面回复督办"
+
+
 def tier_seat(user: User) -> str | None:
     if is_office(user) or (user.is_active and user.role == Role.ADMIN):
         return None

@@ -54,6 +54,10 @@ class EventKind(StrEnum):
     DEADLINE_WARNING = "deadline_warning"
     DEADLINE_OVERDUE = "deadline_overdue"
     SUPERVISION_PROPOSED = "supervision_proposed"
+    SUPERVISION_ISSUED = "supervision_issued"
+    SUPERVISION_ANSWERED = "supervision_answered"
+    SUPERVISION_ACCEPTED = "supervision_accepted"
+    SUPERVISION_SENT_BACK = "supervision_sent_back"
     CLOCKS_PAUSED = "clocks_paused"
     CLOCKS_RESUMED = "clocks_resumed"
     # the city link
@@ -99,6 +103,10 @@ EVENT_KIND_LABELS: dict[str, str] = {
     EventKind.DEADLINE_WARNING: "时限即将超时",
     EventKind.DEADLINE_OVERDUE: "时限已超时",
     EventKind.SUPERVISION_PROPOSED: "提请督办",
+    EventKind.SUPERVISION_ISSUED: "督办",
+    EventKind.SUPERVISION_ANSWERED: "书面回复督办",
+    EventKind.SUPERVISION_ACCEPTED: "认可督办回复",
+    EventKind.SUPERVISION_SENT_BACK: "退回督办回复",
     EventKind.CLOCKS_PAUSED: "暂停计时",
     EventKind.CLOCKS_RESUMED: "恢复计时",
     EventKind.REPORT_RESENT: "重新上报市平台",

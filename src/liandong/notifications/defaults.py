@@ -14,6 +14,10 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, bool, str, str]] = {
     "deadline_warning": ("时限即将超时", True, "${title}", "【于洪区联动办】${text}"),
     "overdue": ("时限已超时", True, "${title}", "【于洪区联动办】${text}"),
     "supervision_proposed": ("建议督办", True, "${title}", "【于洪区联动办】${text}"),
+    "supervision_issued": ("督办通知", True, "督办通知", "【于洪区联动办】${text}"),
+    "supervision_accept": ("督办回复已认可", True, "督办审核", "【于洪区联动办】${text}"),
+    "supervision_send_back": ("督办回复被退回", True, "督办审核", "【于洪区联动办】${text}"),
+    "supervision_answered": ("督办回复待审核", False, "督办回复", "${text}"),
     "digest": ("每日超时汇总", True, "${title}", "【于洪区联动办】${text}"),
     "extension_decided": (
         "延期审核结果",

@@ -34,10 +34,11 @@ OFFICE_READ = "office_read"  # a read for the office's work (triage proposal): n
 UNIT = "unit"  # the unit that holds the instruction (duty officer or leader)
 LEADER = "leader"  # the leader of the unit that holds the instruction
 OFFICE = "office"  # dispatchers and supervisors
+SUPERVISOR = "supervisor"  # the office's supervisors only (督办)
 ADMIN = "admin"  # system administrators only
 SELF = "self"  # anyone signed in, on their own things only (their bell's read marks)
 
-ACTING_KINDS = (UNIT, LEADER, OFFICE, ADMIN)
+ACTING_KINDS = (UNIT, LEADER, OFFICE, SUPERVISOR, ADMIN)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Call:
     body: dict[str, Any] | None = None
     query: dict[str, Any] = field(default_factory=dict)
     upload: bool = False
+    form: dict[str, Any] | None = None  # a multipart form (fields and a PDF scan as "document")
 
 
 @dataclass(frozen=True)
@@ -217,16 +219,52 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
             "POST", f"/extension-requests/{i.extension_request}/decision", {"grant": True}
         ),
     ),
+    # supervision orders (督办): the supervisor issues and decides, the unit's leader answers
+    ("GET", "/supervision-orders"): Case(READ, lambda i: Call("GET", "/supervision-orders")),
+    ("POST", "/supervision-orders"): Case(
+        SUPERVISOR,
+        lambda i: Call(
+            "POST",
+            "/supervision-orders",
+            {
+                "unit": A,
+                "instructions": [i.instruction],
+                "problems": "签收超时",
+                "measures": "立即处置",
+                "answer_due_at": FAR_FUTURE,
+                "contact": "李督办 024-12345678",
+            },
+        ),
+    ),
+    ("GET", "/supervision-orders/{order_id}"): Case(
+        READ, lambda i: Call("GET", f"/supervision-orders/{i.order}")
+    ),
+    ("POST", "/supervision-orders/{order_id}/answer"): Case(
+        LEADER,
+        lambda i: Call("POST", f"/supervision-orders/{i.order}/answer", form={"text": "已整改"}),
+    ),
+    ("POST", "/supervision-orders/{order_id}/accept"): Case(
+        SUPERVISOR, lambda i: Call("POST", f"/supervision-orders/{i.order}/accept", {"note": ""})
+    ),
+    ("POST", "/supervision-orders/{order_id}/send-back"): Case(
+        SUPERVISOR,
+        lambda i: Call("POST", f"/supervision-orders/{i.order}/send-back", {"note": "请补充"}),
+    ),
+    ("GET", "/supervision-orders/{order_id}/answer-document"): Case(
+        READ, lambda i: Call("GET", f"/supervision-orders/{i.order}/answer-document")
+    ),
 }
 
 #: Path parameters that name an incident or something inside one: isolation applies.
-SCOPED_PARAMS = frozenset({"incident_id", "instruction_id", "request_id", "attachment_id"})
+SCOPED_PARAMS = frozenset(
+    {"incident_id", "instruction_id", "request_id", "attachment_id", "order_id"}
+)
 #: Path parameters that name shared reference data, the same for everyone, or the office's own
 #: records (reports to the city), whose endpoints refuse every unit user as a whole (403).
 REFERENCE_PARAMS = frozenset({"code", "year", "report_pk"})
 #: Path parameters that name something inside one instruction (the cooperating unit may see the
 #: incident but not another unit's instruction, its requests or its files).
-INSTRUCTION_PARAMS = frozenset({"instruction_id", "request_id", "attachment_id"})
+INSTRUCTION_PARAMS = frozenset({"instruction_id", "request_id", "attachment_id", "order_id"})
 
 
 def path_params(path: str) -> set[str]:
@@ -251,6 +289,9 @@ def send(client: Client, call: Call, **headers: Any) -> Any:
     if call.upload:
         photo = SimpleUploadedFile("照片.png", PNG, content_type="image/png")
         return client.post(url, {"file": photo}, **headers)
+    if call.form is not None:
+        scan = SimpleUploadedFile("回复.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+        return client.post(url, {**call.form, "document": scan}, **headers)
     return client.generic(
         call.method,
         url,

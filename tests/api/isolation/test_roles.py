@@ -13,6 +13,7 @@ from tests.api.isolation.endpoints import (
     OFFICE_READ,
     READ,
     SCOPED_PARAMS,
+    SUPERVISOR,
     UNIT,
     assert_refused,
     call,
@@ -40,7 +41,7 @@ def test_given_an_office_user_when_it_takes_a_unit_action_then_403_and_nothing_c
 
 
 @pytest.mark.parametrize("role", [Role.DUTY_OFFICER, Role.UNIT_LEADER])
-@pytest.mark.parametrize("key", keys(kinds=(OFFICE, OFFICE_READ, ADMIN)))
+@pytest.mark.parametrize("key", keys(kinds=(OFFICE, SUPERVISOR, OFFICE_READ, ADMIN)))
 def test_given_a_unit_user_when_it_takes_an_office_action_on_its_own_incident_then_403_and_nothing_changes(
     world, key, role
 ):
@@ -149,3 +150,15 @@ def test_given_a_leadership_user_when_it_reads_an_incident_then_it_sees_every_un
     )
 
     assert {i["id"] for i in body["instructions"]} == {world.a_inst.pk, world.b_inst.pk}
+
+
+@pytest.mark.parametrize("key", keys(kinds=(SUPERVISOR,)))
+def test_given_a_dispatcher_when_it_takes_a_supervisors_action_then_403_and_nothing_changes(
+    world, key
+):
+    before = fingerprint()
+
+    response = call(office_user(Role.DISPATCHER), key, world.ids)
+
+    assert_refused(response, 403)
+    assert fingerprint() == before

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from liandong.accounts.models import User
+from liandong import clock
+from liandong.accounts.models import Role, User
 from liandong.incidents import actions
 from liandong.incidents.models import (
     Attachment,
@@ -28,6 +29,8 @@ from liandong.incidents.models import (
     Urge,
 )
 from liandong.sla.models import HolidayYear
+from liandong.supervision.actions import do_answer_supervision_order, do_issue_supervision_order
+from liandong.supervision.models import SupervisionOrder
 from liandong.units.models import TierChange, Unit
 from tests.factories import dispatched, instruction_of, office_user, unit, unit_user
 
@@ -50,6 +53,7 @@ class Ids:
     join_request: int
     extension_request: int
     other_incident: str
+    order: int
 
 
 GHOST = Ids(
@@ -60,6 +64,7 @@ GHOST = Ids(
     join_request=987_654_324,
     extension_request=987_654_325,
     other_incident="GHOST-000001",
+    order=987_654_326,
 )
 
 
@@ -81,6 +86,7 @@ class World:
     join: JoinRequest
     extension: ExtensionRequest
     ret: ReturnRequest
+    order: SupervisionOrder
 
     @property
     def ids(self) -> Ids:
@@ -92,6 +98,7 @@ class World:
             join_request=self.join.pk,
             extension_request=self.extension.pk,
             other_incident=self.other.incident_id,
+            order=self.order.pk,
         )
 
 
@@ -130,6 +137,21 @@ def build_world() -> World:
     c_attachment = actions.do_upload_attachment(
         actor=c_officer, instruction=c_inst, name="污水.png", content_type="image/png", data=PNG
     )
+    order = do_issue_supervision_order(
+        actor=office_user(Role.SUPERVISOR),
+        unit=unit(A),
+        instructions=[a_inst],
+        problems="签收超时",
+        measures="立即处置并书面说明",
+        answer_due_at=clock.now() + timedelta(days=2),
+        contact="李督办 024-12345678",
+    )
+    order = do_answer_supervision_order(
+        actor=unit_user(A, Role.UNIT_LEADER),
+        order=order,
+        text="已整改",
+        document=("回复.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
     for row in (incident, other, a_inst, b_inst, c_inst):
         row.refresh_from_db()
     return World(
@@ -144,6 +166,7 @@ def build_world() -> World:
         join=join,
         extension=extension,
         ret=ret,
+        order=order,
     )
 
 
@@ -166,12 +189,14 @@ def fingerprint() -> dict[str, Any]:
                 ExtensionRequest,
                 TierChange,
                 HolidayYear,
+                SupervisionOrder,
             )
         },
         "incidents": sorted(
             Incident.objects.values_list("pk", "status", "closed_at", "withdrawn_at")
         ),
         "instructions": sorted(Instruction.objects.values_list("pk", "state", "unit_id")),
+        "orders": sorted(SupervisionOrder.objects.values_list("pk", "state", "answered_at")),
         "deadlines": sorted(Deadline.objects.values_list("pk", "state", "due_at")),
         "requests": [
             sorted(model.objects.values_list("pk", "state"))

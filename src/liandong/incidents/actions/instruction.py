@@ -212,14 +212,17 @@ ALLOWED_ATTACHMENT_TYPES = {
 }
 
 
-@transaction.atomic
-def do_upload_attachment(
-    *, actor: User, instruction: Instruction, name: str, content_type: str, data: bytes
+def store_upload(
+    *,
+    actor: User,
+    name: str,
+    content_type: str,
+    data: bytes,
+    instruction: Instruction | None = None,
+    purpose: str = "",
 ) -> Attachment:
-    """Store a photo or scanned document for a unit's working instruction (linked on use). The
-    file becomes visible only when the transaction commits (see files.py)."""
-    instruction = lock_instruction(instruction)
-    instruction_transition(instruction, "attach")
+    """Check an uploaded file and store it so that it becomes visible only when the caller's
+    transaction commits (see files.py). The caller holds the rows it belongs to."""
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
         raise InvalidInput.one(
             "file", "unsupported_type", "只能上传JPEG/PNG/WEBP/HEIC图片或PDF文件"
@@ -242,8 +245,23 @@ def do_upload_attachment(
         uploaded_by=actor,
         uploaded_at=now,
         instruction=instruction,
+        purpose=purpose,
     )
     transaction.on_commit(partial(files.publish, stored_as))
+    return attachment
+
+
+@transaction.atomic
+def do_upload_attachment(
+    *, actor: User, instruction: Instruction, name: str, content_type: str, data: bytes
+) -> Attachment:
+    """Store a photo or scanned document for a unit's working instruction (linked on use). The
+    file becomes visible only when the transaction commits (see files.py)."""
+    instruction = lock_instruction(instruction)
+    instruction_transition(instruction, "attach")
+    attachment = store_upload(
+        actor=actor, name=name, content_type=content_type, data=data, instruction=instruction
+    )
     append_event(
         incident=instruction.incident,
         instruction=instruction,
