@@ -18,6 +18,7 @@ from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import IncidentStatus, RequestState
 from liandong.incidents.models import Incident, Level
+from liandong.supervision.selectors import may_issue
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.selectors import suggest_category
 from liandong.web.common import (
@@ -97,6 +98,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         proposal_codes=proposal_codes,
         pending_requests=_pending_requests(user, incident),
         merge_targets=merge_targets,
+        may_issue=may_issue(user),
         levels=Level.choices,
     )
 

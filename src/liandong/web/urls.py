@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liandong.web import console, decisions, inbox, incident, unit, views
+from liandong.web import console, decisions, inbox, incident, supervision, unit, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,6 +34,13 @@ urlpatterns = [
     path("notifications/read-all", inbox.read_all, name="notifications-read-all"),
     path("live", inbox.live, name="live"),
     path("help/", views.help_page, name="help"),
+    path("console/supervision/", supervision.orders, name="supervision"),
+    path("console/supervision/new", supervision.new_order, name="supervision-new"),
+    path("console/supervision/<int:pk>/", supervision.order_page, name="supervision-order"),
+    path("console/supervision/<int:pk>/decide", supervision.decide, name="supervision-decide"),
+    path("unit/supervision/", supervision.unit_orders, name="unit-supervision"),
+    path("unit/supervision/<int:pk>/", supervision.unit_order, name="unit-supervision-order"),
+    path("unit/supervision/<int:pk>/answer", supervision.answer, name="unit-supervision-answer"),
     path("unit/", unit.workbench, name="unit-workbench"),
     path("unit/rows", unit.workbench_rows, name="unit-rows"),
     path("unit/instructions/<int:pk>/", unit.instruction_page, name="unit-instruction"),
