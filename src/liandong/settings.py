@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "liandong.citylink",
     "liandong.notifications",
     "liandong.supervision",
+    "liandong.stats",
     "liandong.web",
     "liandong.worker",
 ]

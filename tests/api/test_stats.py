@@ -154,3 +154,51 @@ def test_other_groupings_and_the_definitions(history):
 def test_a_period_with_nothing_has_no_rows_and_empty_rates(history):
     empty = compute(start=DEC + timedelta(days=40), end=DEC + timedelta(days=70), by="unit")
     assert empty["rows"] == [] and empty["total"]["sign_rate"] is None
+
+
+def test_the_api_the_xlsx_and_the_command_give_the_same_numbers(history, tmp_path):
+    import io
+    import json
+
+    from django.core.management import call_command
+    from openpyxl import load_workbook
+
+    from tests.factories import Api
+
+    office = Api(office_user())
+    body = office.get("/stats", **{"from": "2026-11-01", "to": "2026-11-30", "by": "unit"}).json()
+    assert by(body, "ecology")["sign_rate"] == 50.0
+    assert Api(unit_user("housing")).get("/stats").status_code == 403
+    bad = office.get("/stats", **{"from": "2026-13-01", "by": "weather"})
+    assert bad.status_code == 422
+    assert {f["field"] for f in bad.json()["error"]["fields"]} == {"from", "by"}
+
+    xlsx = office.client.get(
+        "/api/v1/stats/xlsx", {"from": "2026-11-01", "to": "2026-11-30", "by": "unit"}
+    )
+    book = load_workbook(io.BytesIO(xlsx.content))
+    rows = {r[0]: r for r in book["统计"].iter_rows(min_row=3, values_only=True)}
+    header = next(book["统计"].iter_rows(min_row=2, max_row=2, values_only=True))
+    column = header.index("签收及时率（%）")
+    assert rows["区生态环境分局"][column] == 50.0 and rows["合计"][column] == 50.0
+    assert book["指标说明"]["A2"].value == "警情数"
+
+    out = tmp_path / "stats.json"
+    call_command(
+        "stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "unit", "--out", str(out)
+    )
+    assert json.loads(out.read_text(encoding="utf-8"))["rows"] == body["rows"]
+    call_command(
+        "stats",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--by",
+        "tier",
+        "--format",
+        "xlsx",
+        "--out",
+        str(tmp_path / "s.xlsx"),
+    )
+    assert load_workbook(tmp_path / "s.xlsx")["统计"]["A1"].value.startswith("统计期间")

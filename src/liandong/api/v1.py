@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from liandong.api import decisions, errors, incidents, instructions, reference, supervision
+from liandong.api import (
+    decisions,
+    errors,
+    incidents,
+    instructions,
+    reference,
+    stats,
+    supervision,
+)
 from liandong.api.auth import AUTH
 from liandong.common.renderers import ChineseJSONRenderer
 
@@ -33,3 +41,4 @@ api.add_router("/instructions", instructions.instructions)
 api.add_router("", decisions.decisions)
 api.add_router("/city-reports", decisions.city_reports)
 api.add_router("/supervision-orders", supervision.supervision)
+api.add_router("/stats", stats.stats)

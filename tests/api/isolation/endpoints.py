@@ -253,6 +253,11 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
     ("GET", "/supervision-orders/{order_id}/answer-document"): Case(
         READ, lambda i: Call("GET", f"/supervision-orders/{i.order}/answer-document")
     ),
+    # statistics: the office and the leadership
+    ("GET", "/stats"): Case(OFFICE_READ, lambda i: Call("GET", "/stats", query={"by": "unit"})),
+    ("GET", "/stats/xlsx"): Case(
+        OFFICE_READ, lambda i: Call("GET", "/stats/xlsx", query={"by": "tier"})
+    ),
 }
 
 #: Path parameters that name an incident or something inside one: isolation applies.
