@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liandong.web import console, decisions, inbox, incident, supervision, unit, views
+from liandong.web import console, decisions, inbox, incident, stats, supervision, unit, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,6 +34,7 @@ urlpatterns = [
     path("notifications/read-all", inbox.read_all, name="notifications-read-all"),
     path("live", inbox.live, name="live"),
     path("help/", views.help_page, name="help"),
+    path("console/stats/", stats.stats_page, name="stats"),
     path("console/supervision/", supervision.orders, name="supervision"),
     path("console/supervision/new", supervision.new_order, name="supervision-new"),
     path("console/supervision/<int:pk>/", supervision.order_page, name="supervision-order"),

@@ -43,3 +43,9 @@ def isotime(value: str | None) -> str:
     from liandong.clock import to_beijing
 
     return to_beijing(datetime.fromisoformat(value)).strftime("%m-%d %H:%M")
+
+
+@register.filter
+def get(mapping: dict, key: str) -> object:  # type: ignore[type-arg]
+    """mapping[key] in a template (a figure of a statistics row)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
