@@ -11,6 +11,7 @@ from ninja import Query, Router
 from liandong.api.common import ERRORS, user_of
 from liandong.incidents import access
 from liandong.stats.export import stats_xlsx
+from liandong.stats.overview import overview
 from liandong.stats.period import parse_period
 from liandong.stats.selectors import compute
 
@@ -53,3 +54,11 @@ def get_stats_xlsx(
 
 def _quote(name: str) -> str:
     return quote(name)
+
+
+@stats.get(
+    "/overview", response={200: dict, **ERRORS}, summary="领导总览：今日数据、趋势、分布、超时单位"
+)
+def get_overview(request: HttpRequest) -> dict[str, Any]:
+    access.require_reads_everything(user_of(request), "只有区联动办和区领导可以查看总览")
+    return overview()

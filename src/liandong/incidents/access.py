@@ -54,6 +54,11 @@ def lands_on_console(user: User) -> bool:
     return reads_everything(user) and user.role != Role.ADMIN
 
 
+def lands_on_overview(user: User) -> bool:
+    """District leadership and the office's supervisors start on the overview."""
+    return user.is_active and user.role in (Role.LEADERSHIP, Role.SUPERVISOR)
+
+
 def may_administer_calendar(user: User) -> bool:
     return user.is_active and (user.role == Role.ADMIN or user.is_superuser)
 

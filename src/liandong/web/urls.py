@@ -1,6 +1,16 @@
 from django.urls import path
 
-from liandong.web import console, decisions, inbox, incident, stats, supervision, unit, views
+from liandong.web import (
+    console,
+    decisions,
+    inbox,
+    incident,
+    overview,
+    stats,
+    supervision,
+    unit,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,6 +45,7 @@ urlpatterns = [
     path("live", inbox.live, name="live"),
     path("help/", views.help_page, name="help"),
     path("console/stats/", stats.stats_page, name="stats"),
+    path("overview/", overview.overview_page, name="overview"),
     path("console/supervision/", supervision.orders, name="supervision"),
     path("console/supervision/new", supervision.new_order, name="supervision-new"),
     path("console/supervision/<int:pk>/", supervision.order_page, name="supervision-order"),

@@ -16,6 +16,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if access.is_unit_user(user):
         return redirect("unit-workbench")
+    if access.lands_on_overview(user):
+        return redirect("overview")
     if access.lands_on_console(user):
         return redirect("console")
     return render(request, "web/home.html")

@@ -255,6 +255,7 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
     ),
     # statistics: the office and the leadership
     ("GET", "/stats"): Case(OFFICE_READ, lambda i: Call("GET", "/stats", query={"by": "unit"})),
+    ("GET", "/stats/overview"): Case(OFFICE_READ, lambda i: Call("GET", "/stats/overview")),
     ("GET", "/stats/xlsx"): Case(
         OFFICE_READ, lambda i: Call("GET", "/stats/xlsx", query={"by": "tier"})
     ),

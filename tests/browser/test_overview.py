@@ -1,0 +1,34 @@
+"""The leadership overview and its wall mode: district leadership lands there; the counts and
+charts (the vendored ECharts, no outside resource) are drawn and refresh themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import Site
+from tests.factories import dispatched
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def test_leadership_lands_on_the_overview_with_its_charts(site: Site) -> None:
+    dispatched(level=1)
+    external: list[str] = []
+    page = site.page("desktop")
+    page.on(
+        "request",
+        lambda r: external.append(r.url) if not r.url.startswith(site.url) else None,
+    )
+    site.login(page, site.person("leadership"))
+    expect(page).to_have_url(f"{site.url}/overview/")
+    expect(page.locator('[data-count="open"]')).to_have_text("2")
+    expect(page.locator('[data-chart="volume"] canvas')).to_have_count(1)
+    expect(page.locator("#streets .street").first).to_be_visible()
+    site.shot(page, "overview")
+    wall = site.page("desktop", site.person("supervisor"))
+    wall.set_viewport_size({"width": 1920, "height": 1080})
+    wall.goto("/overview/?screen=1")
+    expect(wall.locator('[data-chart="trend"] canvas')).to_have_count(1)
+    expect(wall.locator('[data-count="open"]')).to_have_text("2")
+    wall.screenshot(path="test-artifacts/screenshots/overview-wall-1920.png")
+    assert not [u for u in external if not u.startswith(("data:", "blob:"))], external
