@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "liandong.notifications",
     "liandong.supervision",
     "liandong.stats",
+    "liandong.assessment",
     "liandong.web",
     "liandong.worker",
 ]

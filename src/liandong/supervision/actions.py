@@ -18,7 +18,7 @@ from liandong.incidents.actions.locks import lock_incidents
 from liandong.incidents.events import EventKind
 from liandong.incidents.models import Instruction, NotificationAudience
 from liandong.supervision.lifecycle import SUPERVISION_ORDER
-from liandong.supervision.models import OrderCounter, SupervisionOrder
+from liandong.supervision.models import SupervisionOrder, next_number
 from liandong.units.models import Unit
 
 #: The document number's form (于联督〔2026〕12号); administrators may change the prefix.
@@ -27,14 +27,6 @@ NUMBER_PREFIX = "于联督"
 
 def number_of(year: int, serial: int) -> str:
     return f"{NUMBER_PREFIX}〔{year}〕{serial}号"
-
-
-def _next_serial(year: int) -> int:
-    OrderCounter.objects.get_or_create(year=year)
-    counter = OrderCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
 
 
 def _lock_instructions(pks: Sequence[int]) -> list[Instruction]:
@@ -112,7 +104,7 @@ def do_issue_supervision_order(
     assert answer_due_at is not None
     locked = _lock_instructions([i.pk for i in instructions])
     year = clock.to_beijing(now).year
-    serial = _next_serial(year)
+    serial = next_number(NUMBER_PREFIX, year)
     order = SupervisionOrder.objects.create(
         number=number_of(year, serial),
         year=year,

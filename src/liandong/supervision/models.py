@@ -8,18 +8,32 @@ from django.db import models
 from liandong.supervision.lifecycle import ORDER_STATE_LABELS, OrderState
 
 
-class OrderCounter(models.Model):
-    """The last document number used in a year (locked while a number is taken)."""
+class DocumentCounter(models.Model):
+    """The last number a series of the office's documents used in a year (督办 orders, bulletins);
+    locked while a number is taken, so numbers are sequential without gaps or repeats."""
 
-    year = models.PositiveSmallIntegerField(unique=True)
+    series = models.CharField("文种", max_length=20)
+    year = models.PositiveSmallIntegerField("年度")
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "督办文号"
-        verbose_name_plural = "督办文号"
+        verbose_name = "发文编号"
+        verbose_name_plural = "发文编号"
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="one_counter_per_series_year")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
+        return f"{self.series} {self.year}: {self.last}"
+
+
+def next_number(series: str, year: int) -> int:
+    """Take the series' next number in the year (the caller holds a transaction)."""
+    DocumentCounter.objects.get_or_create(series=series, year=year)
+    counter = DocumentCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
 
 
 class SupervisionOrder(models.Model):

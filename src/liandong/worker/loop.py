@@ -10,6 +10,7 @@ import threading
 from django.db import close_old_connections
 
 from liandong import clock
+from liandong.assessment.actions import draft_last_month
 from liandong.citylink.delivery import deliver_reports
 from liandong.incidents.actions import sweep_attachment_files
 from liandong.incidents.actions.digest import do_send_daily_digests
@@ -29,11 +30,16 @@ def send_daily_digests() -> int:
     return do_send_daily_digests()
 
 
+def draft_monthly_bulletin() -> int:
+    return draft_last_month()
+
+
 TASKS = (
     sweep_overdue_deadlines,
     deliver_reports,
     deliver_notifications,
     send_daily_digests,
+    draft_monthly_bulletin,
     sweep_attachment_files,
 )
 
