@@ -1,6 +1,7 @@
 from django.urls import path
 
 from liandong.web import (
+    bulletins,
     console,
     decisions,
     inbox,
@@ -46,6 +47,13 @@ urlpatterns = [
     path("help/", views.help_page, name="help"),
     path("console/stats/", stats.stats_page, name="stats"),
     path("overview/", overview.overview_page, name="overview"),
+    path("console/bulletins/", bulletins.bulletins, name="bulletins"),
+    path("console/bulletins/<int:pk>/", bulletins.bulletin_page, name="bulletin"),
+    path(
+        "console/bulletins/<int:pk>/<slug:action>",
+        bulletins.bulletin_action,
+        name="bulletin-action",
+    ),
     path("console/supervision/", supervision.orders, name="supervision"),
     path("console/supervision/new", supervision.new_order, name="supervision-new"),
     path("console/supervision/<int:pk>/", supervision.order_page, name="supervision-order"),
