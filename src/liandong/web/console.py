@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -30,6 +29,7 @@ from liandong.incidents.models import Deadline, DeadlineState, Incident, Instruc
 from liandong.rosters.selectors import units_without_duty
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.web.common import BoardRow, board_row, login_required_for, run_action, user_of
+from liandong.web.exports import local, xlsx_response
 
 office_page = login_required_for(access.reads_everything)
 
@@ -84,6 +84,7 @@ RUNNING_CLOCK = Q(deadlines__state=DeadlineState.OPEN, deadlines__paused_at__isn
 
 BOARD_ROWS = 50
 BOARD_ROWS_ALL = 300
+EXPORT_ROWS = 10_000
 
 
 def _open_instructions(user: User) -> QuerySet[Instruction]:
@@ -112,7 +113,13 @@ def board(request: HttpRequest) -> tuple[list[BoardRow], int, dict[str, str]]:
         qs = qs.annotate(next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK)).order_by(
             F("next_due").asc(nulls_last=True), "id"
         )
-    limit = BOARD_ROWS_ALL if request.GET.get("all") else BOARD_ROWS
+    limit = (
+        EXPORT_ROWS
+        if request.GET.get("format") == "xlsx"
+        else BOARD_ROWS_ALL
+        if request.GET.get("all")
+        else BOARD_ROWS
+    )
     rows = qs.select_related("incident", "unit", "incident__category").prefetch_related(
         Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
     )[:limit]
@@ -123,6 +130,36 @@ def board(request: HttpRequest) -> tuple[list[BoardRow], int, dict[str, str]]:
 @office_page
 def console(request: HttpRequest) -> HttpResponse:
     rows, total, filters = board(request)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            name="在办指令时限看板",
+            filters="；".join(f"{k}={v}" for k, v in filters.items() if v),
+            headers=[
+                "警情编号",
+                "事发地址",
+                "单位",
+                "角色",
+                "级别",
+                "状态",
+                "最近时限",
+                "截止时间",
+                "计时状态",
+            ],
+            rows=(
+                [
+                    r.instruction.incident.incident_id,
+                    r.instruction.incident.address,
+                    r.instruction.unit.name,
+                    r.instruction.get_role_display(),
+                    r.instruction.level,
+                    r.instruction.get_state_display(),
+                    r.deadline.get_kind_display() if r.deadline else "",
+                    local(r.deadline.due_at) if r.deadline else "",
+                    STATUS_LABELS.get(r.status, ""),
+                ]
+                for r in rows
+            ),
+        )
     return page(
         request,
         "web/office/console.html",
@@ -170,34 +207,6 @@ def live(request: HttpRequest) -> JsonResponse:
     )
 
 
-@office_page
-def incident_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    chosen = request.GET.get("status", "")
-    qs = (
-        access.visible_incidents(user_of(request))
-        .select_related("category")
-        .order_by("-received_at", "-id")
-    )
-    if chosen:
-        qs = qs.filter(status=chosen)
-    if q:
-        qs = qs.filter(
-            Q(incident_id__icontains=q) | Q(address__icontains=q) | Q(content__icontains=q)
-        )
-    found = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return page(
-        request,
-        "web/office/incidents.html",
-        "incidents",
-        incidents=found.object_list,
-        page=found,
-        q=q,
-        chosen=chosen,
-        statuses=Incident._meta.get_field("status").choices,
-    )
-
-
 REPORT_FILTERS = [
     ("waiting", "待发送"),
     ("failing", "重试中"),
@@ -206,9 +215,48 @@ REPORT_FILTERS = [
 ]
 
 
+STATUS_LABELS = {
+    "running": "计时中",
+    "warning": "即将超时",
+    "overdue": "已超时",
+    "paused": "暂停计时",
+}
+
+
 @office_page
 def city_reports(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("state", "")
+    if request.GET.get("format") == "xlsx":
+        listed = backlog.reports(user_of(request), state=chosen or None, limit=EXPORT_ROWS)
+        return xlsx_response(
+            name="上报市平台",
+            filters=f"state={chosen}" if chosen else "",
+            headers=[
+                "警情编号",
+                "序号",
+                "类型",
+                "内容",
+                "状态",
+                "尝试次数",
+                "生成时间",
+                "送达时间",
+                "最近错误",
+            ],
+            rows=(
+                [
+                    r["incident_id"],
+                    r["sequence"],
+                    r["type"],
+                    r["text"],
+                    r["state_label"],
+                    r["attempts"],
+                    (r["created_at"] or "")[:16].replace("T", " "),
+                    (r["delivered_at"] or "")[:16].replace("T", " "),
+                    r["last_error"],
+                ]
+                for r in listed
+            ),
+        )
     return page(
         request,
         "web/office/reports.html",

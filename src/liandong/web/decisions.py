@@ -9,11 +9,38 @@ from django.views.decorators.http import require_POST
 from liandong.incidents import access, actions, selectors
 from liandong.web.common import local_time, run_action, unit_from, units_from, user_of
 from liandong.web.console import linkage_units, office_page, page
+from liandong.web.exports import xlsx_response
 from liandong.web.incident import safe_next
 
 
 @office_page
 def decisions(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("format") == "xlsx":
+        pending = selectors.pending_decisions(user_of(request))
+        names = {
+            "results": "处置结果",
+            "extensions": "延期申请",
+            "returns": "退回申请",
+            "joins": "提请联动",
+        }
+        return xlsx_response(
+            name="待审核事项",
+            filters="",
+            headers=["类型", "单位", "警情编号", "内容", "提交时间"],
+            rows=(
+                [
+                    names.get(kind, kind),
+                    item["unit"]["name"],
+                    item["incident_id"],
+                    item.get("reason") or (item.get("result") or {}).get("text", ""),
+                    (item.get("created_at") or (item.get("result") or {}).get("at") or "")[
+                        :16
+                    ].replace("T", " "),
+                ]
+                for kind, items in pending.items()
+                for item in items
+            ),
+        )
     return page(
         request,
         "web/office/decisions.html",

@@ -7,6 +7,7 @@ from liandong.web import (
     inbox,
     incident,
     overview,
+    search,
     stats,
     supervision,
     unit,
@@ -18,7 +19,7 @@ urlpatterns = [
     path("console/", console.console, name="console"),
     path("console/live", console.live, name="console-live"),
     path("console/board", console.board_rows, name="console-board"),
-    path("console/incidents/", console.incident_list, name="incident-list"),
+    path("console/incidents/", search.incident_list, name="incident-list"),
     path("console/incidents/new", incident.new_incident, name="new-incident"),
     path("console/incidents/<str:incident_id>/", incident.incident_page, name="incident"),
     path(
