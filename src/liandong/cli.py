@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -43,6 +44,12 @@ def demo(argv: list[str]) -> None:
     )
     parser.add_argument(
         "--autopilot-every", type=float, default=8.0, help="seconds between autopilot steps"
+    )
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=90,
+        help="days of past history written on the first run, in the background (0: none)",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("LIANDONG_DEBUG", "1")
@@ -102,6 +109,20 @@ def demo(argv: list[str]) -> None:
     for thread in threads:
         thread.daemon = True
         thread.start()
+    history = None
+    if args.history_days > 0 and not demo_data.has_history():
+        # Its own process: the history moves its clock, which must not move the server's.
+        history = subprocess.Popen(  # noqa: S603 - our own command
+            [
+                sys.executable,
+                "-m",
+                "liandong.cli",
+                "seed-history",
+                "--days",
+                str(args.history_days),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
     print(
         f"\n联动 demo is ready in {time.monotonic() - started:.1f} s — data in {settings.DATA_DIR}"
     )
@@ -114,11 +135,17 @@ def demo(argv: list[str]) -> None:
     print(f"  password for every demo login: {demo_data.DEMO_PASSWORD}")
     for username, label in logins:
         print(f"    {username:<22} {label}")
+    if history is not None:
+        print(
+            f"  history  {args.history_days} days of past work are being written (about a minute)"
+        )
     print("  Ctrl+C stops the server and the worker.\n", flush=True)
     try:
         _serve(args.host, args.port, threads=8)
     finally:
         stop.set()
+        if history is not None and history.poll() is None:
+            history.terminate()
 
 
 def serve(argv: list[str]) -> None:
@@ -180,6 +207,20 @@ def city_sim(argv: list[str]) -> None:
         sys.exit(1)
 
 
+def seed_history(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="liandong seed-history")
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--per-day", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    _django()
+    from liandong.demo_history import seed_history as seed
+
+    started = time.monotonic()
+    made = seed(days=args.days, per_day=args.per_day, seed=args.seed)
+    print(f"{made} incidents over {args.days} days in {time.monotonic() - started:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else "help"
@@ -189,6 +230,8 @@ def main(argv: list[str] | None = None) -> None:
         serve(argv[1:])
     elif command == "city-sim":
         city_sim(argv[1:])
+    elif command == "seed-history":
+        seed_history(argv[1:])
     elif command in ("-h", "--help", "help"):
         print(__doc__)
     else:

@@ -341,3 +341,8 @@ def run_autopilot(*, stop: threading.Event, interval: float = 8.0) -> None:
             autopilot_step()
         except Exception:  # a refused step (someone acted first) is fine; try another next time
             log.info("autopilot step skipped", exc_info=True)
+
+
+def has_history() -> bool:
+    """Whether `liandong seed-history` already ran here (its office account exists)."""
+    return User.objects.filter(username="hist-office").exists()
