@@ -19,6 +19,8 @@ import yaml
 
 from liandong import clock
 from liandong.accounts.models import Role, User
+from liandong.assessment.actions import do_refresh_bulletin
+from liandong.assessment.models import Bulletin
 from liandong.incidents import actions
 from liandong.incidents.models import Incident, Instruction, Satisfaction
 from liandong.incidents.selectors import triage_proposal
@@ -202,4 +204,6 @@ def seed_history(*, days: int, per_day: int, seed: int = 1, rates: Rates | None 
                     made += 1
     finally:
         _END.pop()
+    for draft in Bulletin.objects.filter(state="draft"):  # drafted before this past existed
+        do_refresh_bulletin(actor=office, bulletin=draft)
     return made
