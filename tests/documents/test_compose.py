@@ -117,3 +117,15 @@ def test_pagination_keeps_chains_together_and_repeats_table_headers() -> None:
     pages = paginate([head, *rows], 95)
     assert [item for _, item in pages[1]][0] is head  # repeated on the next page
     assert sum(item in rows for page in pages for _, item in page) == 6
+
+
+def test_a_very_long_title_takes_few_balanced_lines() -> None:
+    title = (
+        "关于督促办理区房产局、区城管局、区住建局、区市场监管局、区生态环境分局"
+        "超时未签收及未按时反馈多起群众反映强烈警情的督办通知"
+    )
+    lines = title_lines(title, grid_width, 20)
+    assert "".join(lines) == title
+    assert len(lines) == 4 and all(grid_width(line) <= 20 for line in lines)
+    assert lines[0] == "关于督促办理区房产局、区城管局、"  # broken after the enumeration comma
+    assert not any(line[0] in START_FORBIDDEN for line in lines)

@@ -184,3 +184,17 @@ def test_bulletin_texts_and_tables(bulletin_docx: bytes) -> None:
     assert header[:3] == ["排名", "单位", "得分"] and "回访满意率" in header
     first = [c.text for c in doc.tables[1].rows[1].cells]
     assert first[:4] == ["1", "迎宾路街道", "97.30", "99.3%"]
+
+
+def test_without_copy_to_the_imprint_keeps_its_rules() -> None:
+    from dataclasses import replace
+
+    from liandong.documents import supervision_order_docx
+
+    doc = _open(supervision_order_docx(replace(ORDER, copy_to="", printed_by="")))
+    framed = [
+        p
+        for p in doc.paragraphs
+        if p._p.pPr is not None and p._p.pPr.find(qn("w:framePr")) is not None
+    ]
+    assert [p.text.strip("\u3000") for p in framed] == ["", f"{ORDER.issuer}\n\t{ORDER.date}印发"]

@@ -138,3 +138,50 @@ def test_without_a_kaiti_font_the_text_font_serves(monkeypatch: pytest.MonkeyPat
     found = fonts.find_fonts()
     assert found.kai == found.song
     assert Path(found.kai.path).name == "NotoSerifCJK-Regular.ttc"
+
+
+def _placed(data: bytes) -> list[list[tuple[float, float, str]]]:
+    """Per page: (x, y, text) of every piece of text, in points from the bottom left."""
+    out = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        hits: list[tuple[float, float, str]] = []
+
+        def visit(text: str, cm: object, tm: list[float], *_: object) -> None:
+            if clean := re.sub(r"[\s\x00]+", "", text):
+                hits.append((tm[4], tm[5], clean))  # noqa: B023 - used at once
+
+        page.extract_text(visitor_text=visit)
+        out.append(hits)
+    return out
+
+
+MM = 72 / 25.4
+
+
+def test_text_block_page_numbers_and_imprint_where_the_standard_puts_them(order_pdf: bytes) -> None:
+    pages = _placed(order_pdf)
+    assert len(pages) >= 2
+    for n, hits in enumerate(pages, 1):
+        number = next(h for h in hits if h[2] == f"—{n}—")
+        assert abs(number[1] - (35 - 7 - 4.9 * 0.88) * MM) < 2  # 7 mm under the text block
+        if n % 2:
+            assert number[0] > 150 * MM  # odd pages: right
+        else:
+            assert number[0] < 40 * MM  # even pages: left
+        body = [h for h in hits if h is not number]
+        assert min(x for x, _, _ in body) >= 28 * MM - 0.5  # the left margin
+        assert max(y for _, y, _ in body) <= (297 - 37) * MM  # under the top margin
+    last = pages[-1]
+    printed = next(h for h in last if h[2].endswith("印发"))
+    copy_to = next(h for h in last if h[2].startswith("抄送："))
+    assert 35 * MM < printed[1] < 45 * MM  # the 版记's last line on the last line of the page
+    assert copy_to[1] > printed[1]
+
+
+def test_without_copy_to_the_imprint_has_only_the_printing_line(cjk_fonts: None) -> None:
+    from dataclasses import replace
+
+    data = documents.supervision_order_pdf(replace(ORDER, copy_to=""))
+    pages = _pages(data)
+    text = "".join(pages)
+    assert "抄送" not in text and text.endswith(f"2026年11月30日印发—{len(pages)}—")

@@ -80,24 +80,45 @@ def _break_cost(before: str, after: str) -> float:
 
 
 def title_lines(text: str, width: Width, max_width: float) -> list[str]:
-    """A title's lines: one if it fits; two broken where the words allow and the lines balance;
-    more (a very long title) balanced by length."""
-    total = width(text)
-    if total <= max_width + 1e-6:
+    """A title's lines: as few as fit, of about equal length, each break where the words allow
+    (回行时词意完整, 排列对称)."""
+    if width(text) <= max_width + 1e-6:
         return [text]
     toks = tokens(text)
-    best: tuple[float, list[str]] | None = None
-    for k in range(1, len(toks)):
-        first, second = "".join(toks[:k]).rstrip(), "".join(toks[k:]).lstrip()
-        if not first or not second or second[0] in START_FORBIDDEN or first[-1] in END_FORBIDDEN:
-            continue
-        w1, w2 = width(first), width(second)
-        if max(w1, w2) > max_width + 1e-6:
-            continue
-        cost = abs(w1 - w2) / max_width + _break_cost(first, second)
-        if best is None or cost < best[0]:
-            best = (cost, [first, second])
-    return best[1] if best else balanced_lines(text, width, max_width)
+    n = len(toks)
+
+    def segment(a: int, b: int) -> str:
+        return "".join(toks[a:b]).strip()
+
+    def usable(a: int, b: int) -> bool:
+        line = segment(a, b)
+        return bool(line) and width(line) <= max_width + 1e-6 and line[0] not in START_FORBIDDEN
+
+    for count in range(math.ceil(width(text) / max_width - 1e-6), n + 1):
+        target = width(text) / count
+        # best[k][j]: the cost of the first j tokens in k lines, and where the last line starts.
+        best: list[dict[int, tuple[float, int]]] = [{0: (0.0, 0)}] + [{} for _ in range(count)]
+        for k in range(1, count + 1):
+            for end in range(1, n + 1):
+                for start, (cost, _) in best[k - 1].items():
+                    if start >= end or not usable(start, end):
+                        continue
+                    line = segment(start, end)
+                    if end < n and line[-1] in END_FORBIDDEN:
+                        continue
+                    extra = abs(width(line) - target) / max_width
+                    if end < n:
+                        extra += _break_cost(line, segment(end, n))
+                    if end not in best[k] or cost + extra < best[k][end][0]:
+                        best[k][end] = (cost + extra, start)
+        if n in best[count]:
+            lines, end = [], n
+            for k in range(count, 0, -1):
+                start = best[k][end][1]
+                lines.insert(0, segment(start, end))
+                end = start
+            return lines
+    return balanced_lines(text, width, max_width)
 
 
 def balanced_lines(text: str, width: Width, max_width: float) -> list[str]:

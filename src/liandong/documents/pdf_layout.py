@@ -40,7 +40,7 @@ class Canvas(FPDF):
         self.set_author(author)
         self.set_creator("于洪区110非警务警情联动处置平台")
         self.set_lang("zh-CN")
-        fonts = find_fonts()
+        fonts = self.font_files = find_fonts()
         for role in FONT_ROLES:
             font: FontFile = getattr(fonts, role)
             self.add_font(role, fname=font.path, collection_font_number=font.index)

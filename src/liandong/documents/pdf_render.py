@@ -14,6 +14,7 @@ BODY_SPACING_PT = b.CHAR_MM / b.PT_MM - b.BODY_PT
 ISSUER_MAX_PT = 36.0
 ISSUER_MIN_STRETCH = 75.0
 CELL_PAD_MM = 0.8
+KAI_SCALE = 1.12
 
 
 class Layout:
@@ -32,7 +33,11 @@ class Layout:
         """A paragraph in 3号: indented first line, justified lines, the last one not."""
         if role != "song" and not self.pdf.covers(role, text):
             role = "song"  # a 楷体 font without some character: the text font has it
-        width = self.pdf.width_fn(role, b.BODY_PT, BODY_SPACING_PT)
+        size = b.BODY_PT
+        if role == "kai" and self.pdf.font_files.kai != self.pdf.font_files.song:
+            size *= KAI_SCALE  # AR PL UKai draws small in its em square
+        spacing = b.CHAR_MM / b.PT_MM - size  # 28 characters to the line
+        width = self.pdf.width_fn(role, size, spacing)
         indent = indent_chars * b.CHAR_MM
         lines = break_lines(text, width, W, indent)
         for n, line in enumerate(lines):
@@ -41,9 +46,8 @@ class Layout:
 
             def draw(y: float, line: str = line, x: float = x, last: bool = last) -> None:
                 self.pdf.line(
-                    line, x, y, X0 + W - x, L, role, b.BODY_PT,
-                    spacing_pt=BODY_SPACING_PT, justify=not last,
-                )  # fmt: skip
+                    line, x, y, X0 + W - x, L, role, size, spacing_pt=spacing, justify=not last
+                )
 
             self.items.append(Item(L, draw, keep=keep))
 
