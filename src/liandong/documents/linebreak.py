@@ -112,7 +112,8 @@ def title_lines(text: str, width: Width, max_width: float) -> list[str]:
                     if end not in best[k] or cost + extra < best[k][end][0]:
                         best[k][end] = (cost + extra, start)
         if n in best[count]:
-            lines, end = [], n
+            lines: list[str] = []
+            end = n
             for k in range(count, 0, -1):
                 start = best[k][end][1]
                 lines.insert(0, segment(start, end))
