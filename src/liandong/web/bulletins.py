@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from urllib.parse import quote
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from liandong.assessment import actions
+from liandong.assessment.documents import KINDS, bulletin_file
 from liandong.assessment.lifecycle import BULLETIN
 from liandong.assessment.models import Bulletin
 from liandong.incidents import access
@@ -75,3 +78,14 @@ def bulletin_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return run_action(
         request, back, lambda: actions.do_publish_bulletin(actor=user, bulletin=bulletin), "已印发"
     )
+
+
+@office_page
+def bulletin_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin, pk=pk)
+    if kind not in KINDS:
+        raise Http404("没有这种格式")
+    data, content_type, name = bulletin_file(bulletin, kind)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

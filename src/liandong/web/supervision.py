@@ -3,8 +3,10 @@ written answer. Buttons come from the order's available actions."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,6 +15,7 @@ from liandong.common.errors import Forbidden, InvalidInput
 from liandong.incidents import access
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES
 from liandong.supervision import actions, selectors
+from liandong.supervision.documents import order_file
 from liandong.supervision.lifecycle import ORDER_STATE_LABELS
 from liandong.units.models import Unit
 from liandong.web.common import local_time, login_required_for, run_action, unit_from, user_of
@@ -181,3 +184,23 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已书面回复，等待区联动办审核",
     )
+
+
+def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    order = selectors.access_order(user_of(request), pk)
+    if kind not in ("docx", "pdf"):
+        raise Http404("没有这种格式")
+    data, content_type, name = order_file(order, kind)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@office_page
+def order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    return _download(request, pk, kind)
+
+
+@unit_leader_page
+def unit_order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    return _download(request, pk, kind)

@@ -51,6 +51,11 @@ urlpatterns = [
     path("console/bulletins/", bulletins.bulletins, name="bulletins"),
     path("console/bulletins/<int:pk>/", bulletins.bulletin_page, name="bulletin"),
     path(
+        "console/bulletins/<int:pk>/document.<slug:kind>",
+        bulletins.bulletin_document,
+        name="bulletin-document",
+    ),
+    path(
         "console/bulletins/<int:pk>/<slug:action>",
         bulletins.bulletin_action,
         name="bulletin-action",
@@ -59,6 +64,16 @@ urlpatterns = [
     path("console/supervision/new", supervision.new_order, name="supervision-new"),
     path("console/supervision/<int:pk>/", supervision.order_page, name="supervision-order"),
     path("console/supervision/<int:pk>/decide", supervision.decide, name="supervision-decide"),
+    path(
+        "console/supervision/<int:pk>/document.<slug:kind>",
+        supervision.order_document,
+        name="supervision-document",
+    ),
+    path(
+        "unit/supervision/<int:pk>/document.<slug:kind>",
+        supervision.unit_order_document,
+        name="unit-supervision-document",
+    ),
     path("unit/supervision/", supervision.unit_orders, name="unit-supervision"),
     path("unit/supervision/<int:pk>/", supervision.unit_order, name="unit-supervision-order"),
     path("unit/supervision/<int:pk>/answer", supervision.answer, name="unit-supervision-answer"),
