@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from . import blocks as b
 from .linebreak import break_lines, title_lines
 from .pdf_layout import Canvas, Item, paginate
+
+# fontTools reports every subsetting step at INFO: keep the product's logs readable.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 L = b.LINE_MM
 X0 = b.MARGIN_LEFT_MM
