@@ -44,6 +44,20 @@ FIXED_LABELS: dict[str, dict[Any, str]] = {
     "class": {"source_diversion": "源头分流类", "linked_disposal": "联动处置类"},
 }
 KINDS = ("sign", "feedback", "result", "caller_contact")
+#: Counted distinct: one order or call-back may reach several groups (and the total once).
+SUPERVISION_COUNTS = {
+    "supervisions": Count("pk", distinct=True),
+    "supervisions_late": Count("pk", distinct=True, filter=Q(answered_late=True)),
+}
+CALLBACK_COUNTS = {
+    "called_back": Count("pk", distinct=True),
+    "satisfied": Count(
+        "pk",
+        distinct=True,
+        filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
+    ),
+    "reopened": Count("pk", distinct=True, filter=Q(reopened=True)),
+}
 RATE_KEY = {"sign": "sign", "feedback": "feedback", "result": "result", "caller_contact": "contact"}
 
 
@@ -194,8 +208,7 @@ def compute(
         "instructions__",
         by,
         tallies,
-        supervisions=Count("pk", distinct=True),
-        supervisions_late=Count("pk", distinct=True, filter=Q(answered_late=True)),
+        **SUPERVISION_COUNTS,
     )
     primaries = instructions.filter(role="primary")
     _grouped(
@@ -203,13 +216,7 @@ def compute(
         "incident__instructions__",
         by,
         tallies,
-        called_back=Count("pk", distinct=True),
-        satisfied=Count(
-            "pk",
-            distinct=True,
-            filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
-        ),
-        reopened=Count("pk", distinct=True, filter=Q(reopened=True)),
+        **CALLBACK_COUNTS,
     )
     total = Tally(label="合计")
     rows = []
@@ -220,18 +227,9 @@ def compute(
     total.counts.update(
         instructions.aggregate(incidents=Count("incident", distinct=True))
         | SupervisionOrder.objects.filter(instructions__in=instructions).aggregate(
-            supervisions=Count("pk", distinct=True),
-            supervisions_late=Count("pk", distinct=True, filter=Q(answered_late=True)),
+            **SUPERVISION_COUNTS
         )
-        | CallBack.objects.filter(incident__instructions__in=primaries).aggregate(
-            called_back=Count("pk", distinct=True),
-            satisfied=Count(
-                "pk",
-                distinct=True,
-                filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
-            ),
-            reopened=Count("pk", distinct=True, filter=Q(reopened=True)),
-        )
+        | CallBack.objects.filter(incident__instructions__in=primaries).aggregate(**CALLBACK_COUNTS)
     )
     return {
         "from": clock.iso(start),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -17,6 +15,7 @@ from liandong.incidents import access
 from liandong.incidents.available import offer
 from liandong.web.common import run_action, user_of
 from liandong.web.console import office_page, page
+from liandong.web.exports import download
 
 
 @office_page
@@ -86,6 +85,4 @@ def bulletin_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in KINDS:
         raise Http404("没有这种格式")
     data, content_type, name = bulletin_file(bulletin, kind)
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return download(data, content_type, name)

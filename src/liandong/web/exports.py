@@ -49,3 +49,10 @@ def local(moment: object) -> str:
     return (
         clock.to_beijing(moment).strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else ""
     )
+
+
+def download(data: bytes, content_type: str, name: str) -> HttpResponse:
+    """A file the browser saves under `name` (UTF-8 file names, as RFC 6266 allows)."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

@@ -3,8 +3,6 @@ written answer. Buttons come from the order's available actions."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +18,7 @@ from liandong.supervision.lifecycle import ORDER_STATE_LABELS
 from liandong.units.models import Unit
 from liandong.web.common import local_time, login_required_for, run_action, unit_from, user_of
 from liandong.web.console import linkage_units, office_page, page
+from liandong.web.exports import download
 
 unit_leader_page = login_required_for(access.is_unit_leader)
 
@@ -191,9 +190,7 @@ def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in ("docx", "pdf"):
         raise Http404("没有这种格式")
     data, content_type, name = order_file(order, kind)
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return download(data, content_type, name)
 
 
 @office_page
