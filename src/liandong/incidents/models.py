@@ -126,7 +126,11 @@ class Incident(models.Model):
         verbose_name = "警情"
         verbose_name_plural = "警情"
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            # the overview's and the statistics' periods
+            models.Index(fields=["received_at"], name="incident_received"),
+        ]
 
     def __str__(self) -> str:
         return self.incident_id
@@ -173,7 +177,11 @@ class Instruction(models.Model):
         verbose_name = "指令"
         verbose_name_plural = "指令"
         ordering = ["incident", "id"]
-        indexes = [models.Index(fields=["unit", "state"])]
+        indexes = [
+            models.Index(fields=["unit", "state"]),
+            # the statistics: a period's instructions
+            models.Index(fields=["dispatched_at"], name="instruction_dispatched"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident.incident_id} → {self.unit.name}"

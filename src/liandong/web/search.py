@@ -127,11 +127,45 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "page": found,
         "f": f,
         "query": query.urlencode(),
-        "statuses": Incident._meta.get_field("status").choices,
-        "units": linkage_units(),
-        "levels": Level.choices,
-        "classes": IncidentClass.choices,
-        "categories": Category.objects.filter(active=True),
-        "streets": Unit.objects.filter(kind=UnitKind.STREET),
+        "selects": _selects(f),
     }
     return page(request, "web/office/incidents.html", "incidents", **context)
+
+
+def _selects(f: dict[str, Any]) -> list[dict[str, Any]]:
+    """The filter drop-downs, each option marked when it is the one chosen (kept on the form)."""
+    choices: list[tuple[str, str, str, list[tuple[Any, str]]]] = [
+        (
+            "status",
+            "状态",
+            "全部状态",
+            [(k, str(v)) for k, v in Incident._meta.get_field("status").flatchoices],
+        ),
+        ("unit", "单位", "全部单位", [(u.code, u.name) for u in linkage_units()]),
+        ("level", "级别", "全部级别", list(Level.choices)),
+        ("class", "处置类别", "全部处置类别", list(IncidentClass.choices)),
+        (
+            "category",
+            "事项类别",
+            "全部事项类别",
+            list(Category.objects.filter(active=True).values_list("code", "name")),
+        ),
+        (
+            "street",
+            "属地街道",
+            "全部街道",
+            list(Unit.objects.filter(kind=UnitKind.STREET).values_list("code", "name")),
+        ),
+    ]
+    return [
+        {
+            "name": name,
+            "label": label,
+            "all": everything,
+            "options": [
+                {"value": value, "label": text, "selected": str(value) == str(f[name] or "")}
+                for value, text in options
+            ],
+        }
+        for name, label, everything, options in choices
+    ]

@@ -1,0 +1,254 @@
+"""Benchmark: a month's statistics and the leadership overview over 1,000,000 instructions.
+
+    LIANDONG_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/liandong_sbench \\
+        .venv/bin/python benchmarks/stats.py [--instructions 1000000] [--months 12]
+
+Builds a fresh PostgreSQL database (dropped and created), migrates it, loads the default units and
+catalogue, and writes `--instructions` instructions with SQL, spread evenly over the last `--months`
+months: each with its incident (four in five incidents have one instruction, one in five a second,
+cooperating one), its four deadlines (mostly met, some missed, the newest still open), signing,
+feedback and result moments, and urges, extension and return requests and call-backs in realistic
+shares. Then it times, warm, the real code paths:
+
+- `stats.selectors.compute` for the last whole month, grouped each way (unit, tier, category,
+  street, level, class) — target under 1 s;
+- `stats.overview.overview` — the data of the overview page — and the page itself through Django's
+  test client as a leader — target under 300 ms;
+
+and, as the floor measured in the same run, PostgreSQL alone doing the two scans every statistic
+needs (the month's instructions grouped by unit; their deadlines grouped by unit, kind and state),
+printed as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+
+def _setup_django(url: str) -> None:
+    os.environ["LIANDONG_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liandong.settings")
+    import django
+
+    django.setup()
+
+
+def _recreate(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# Instruction g (1..N) belongs to incident ((g - 1) * 5 / 6) + 1: five of every six instructions
+# open a new incident, the sixth is a second (cooperating) instruction of the one before.
+# Moments: spread evenly over the span, g's received moment = start + g * step.
+INCIDENTS = """
+INSERT INTO incidents_incident (incident_id, source, status, received_at, accepted_at, caller_name,
+    caller_phone, address, coordinate_system, content, city_category, police_dispatched,
+    suggested_urgency, repeat_calls, raw_request, raw_body, content_hash, incident_class, level,
+    triage_note, return_reason, outcome, satisfaction, category_id, street_id, dispatched_at,
+    closed_at)
+SELECT 'SB' || g, 'city', CASE WHEN t.at > %(now)s - interval '2 days' THEN 'dispatched'
+        ELSE 'closed' END,
+    t.at, t.at, '张先生', '1380000' || lpad((g %% 10000)::text, 4, '0'), '于洪区测试地址' || g,
+    'gcj02', '压测警情', '', false, '', 0, '{}', '', '',
+    CASE WHEN g %% 7 = 0 THEN 'linked_disposal' ELSE 'source_diversion' END,
+    CASE WHEN g %% 9 = 0 THEN 1 ELSE 2 END, '', '', '', '',
+    (%(categories)s::bigint[])[1 + g %% array_length(%(categories)s::bigint[], 1)],
+    (%(streets)s::bigint[])[1 + g %% array_length(%(streets)s::bigint[], 1)],
+    t.at + interval '3 minutes',
+    CASE WHEN t.at > %(now)s - interval '2 days' THEN NULL ELSE t.at + interval '20 hours' END
+FROM generate_series(%(first)s, %(last)s) AS g,
+    LATERAL (SELECT %(start)s::timestamptz + (g * %(step)s) * interval '1 second' AS at) AS t
+"""
+
+INSTRUCTIONS = """
+INSERT INTO incidents_instruction (incident_id, unit_id, role, level, tier, state, previous_state,
+    dispatched_at, signed_at, feedback_kind, feedback_text, feedback_at, result_outcome,
+    result_text, result_at, finished_at, note)
+SELECT i.id, (%(units)s::bigint[])[1 + (g * 7 + g / 6) %% array_length(%(units)s::bigint[], 1)],
+    CASE WHEN g %% 6 = 0 THEN 'cooperating' ELSE 'primary' END, i.level, 1 + g %% 3,
+    CASE WHEN d.open THEN 'pending_sign' ELSE 'finished' END, '', i.dispatched_at,
+    CASE WHEN d.open THEN NULL ELSE i.dispatched_at + d.sign END, '', '',
+    CASE WHEN d.open THEN NULL ELSE i.dispatched_at + d.sign * 6 END, '', '',
+    CASE WHEN d.open THEN NULL ELSE i.dispatched_at + d.sign * 60 END,
+    CASE WHEN d.open THEN NULL ELSE i.dispatched_at + d.sign * 60 END, ''
+FROM generate_series(%(first)s, %(last)s) AS g
+JOIN incidents_incident i ON i.incident_id = 'SB' || ((g - 1) * 5 / 6 + 1)
+CROSS JOIN LATERAL (SELECT i.received_at > %(now)s - interval '2 days' AS open,
+    make_interval(secs => 60 + (g * 37) %% (CASE WHEN g %% 11 = 0 THEN 3600 ELSE 1500 END))
+    AS sign) AS d
+"""
+
+# Four deadlines per instruction: met, or (one in eleven) missed; still open for the newest.
+DEADLINES = """
+INSERT INTO incidents_deadline (instruction_id, kind, state, starts_at, limit_amount, limit_unit,
+    due_at, original_due_at, provisional, warn_share, completed_at, paused_seconds)
+SELECT ins.id, k.kind,
+    CASE WHEN ins.signed_at IS NULL THEN 'open'
+         WHEN (ins.id + k.n) %% 11 = 0 THEN 'missed' ELSE 'met' END,
+    ins.dispatched_at, k.amount, 'minutes', ins.dispatched_at + k.amount * interval '1 minute',
+    ins.dispatched_at + k.amount * interval '1 minute', false, 0.8,
+    CASE WHEN ins.signed_at IS NULL THEN NULL ELSE ins.signed_at END, 0
+FROM incidents_instruction ins
+CROSS JOIN (VALUES ('sign', 0, 30), ('feedback', 1, 2880), ('result', 2, 4320),
+    ('caller_contact', 3, 35)) AS k(kind, n, amount)
+WHERE ins.id BETWEEN %(lo)s AND %(hi)s
+"""
+
+SIDE = """
+INSERT INTO incidents_urge (instruction_id, by_city, note, created_at)
+SELECT id, id %% 3 = 0, '请尽快处置', dispatched_at + interval '40 minutes'
+FROM incidents_instruction WHERE id %% 13 = 0;
+INSERT INTO incidents_extensionrequest (instruction_id, state, reason, created_at, decision_note,
+    progress, proposed_due_at, leader_note, created_by_id)
+SELECT id, CASE WHEN id %% 2 = 0 THEN 'approved' ELSE 'rejected' END, '需协调', dispatched_at
+    + interval '1 hour', '', '', dispatched_at + interval '5 days', '', %(user)s
+FROM incidents_instruction WHERE id %% 29 = 0;
+INSERT INTO incidents_returnrequest (instruction_id, state, reason, created_at, decision_note,
+    state_before, created_by_id)
+SELECT id, CASE WHEN id %% 2 = 0 THEN 'approved' ELSE 'rejected' END, '非本单位职责',
+    dispatched_at + interval '10 minutes', '', 'signed', %(user)s
+FROM incidents_instruction WHERE id %% 31 = 0;
+INSERT INTO incidents_callback (incident_id, satisfaction, note, reopened, created_at,
+    created_by_id)
+SELECT id, CASE WHEN id %% 10 = 0 THEN 'dissatisfied' ELSE 'satisfied' END, '', id %% 50 = 0,
+    closed_at + interval '1 hour', %(user)s
+FROM incidents_incident WHERE closed_at IS NOT NULL AND id %% 4 = 0;
+"""
+
+FLOOR = [
+    "SELECT unit_id, count(*), count(DISTINCT incident_id) FROM incidents_instruction"
+    " WHERE dispatched_at >= %(start)s AND dispatched_at < %(end)s GROUP BY unit_id",
+    "SELECT ins.unit_id, d.kind, d.state, count(*) FROM incidents_deadline d"
+    " JOIN incidents_instruction ins ON ins.id = d.instruction_id"
+    " WHERE ins.dispatched_at >= %(start)s AND ins.dispatched_at < %(end)s"
+    " GROUP BY ins.unit_id, d.kind, d.state",
+]
+
+
+def fill(instructions: int, months: int) -> None:
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from liandong import clock
+    from liandong.units.models import Category, Unit, UnitKind
+
+    now = clock.now()
+    start = now - timedelta(days=30.5 * months)
+    incidents = (instructions - 1) * 5 // 6 + 1
+    step = (now - start).total_seconds() / incidents
+    units = list(Unit.objects.filter(active=True).values_list("pk", flat=True))
+    streets = list(Unit.objects.filter(kind=UnitKind.STREET).values_list("pk", flat=True))
+    categories = list(Category.objects.values_list("pk", flat=True))
+    user = get_user_model().objects.create(username="bench", is_active=False).pk
+    chunk = 100_000
+    with connection.cursor() as cur:
+        for first in range(1, incidents + 1, chunk):
+            params = {"first": first, "last": min(incidents, first + chunk - 1), "now": now}
+            cur.execute(
+                INCIDENTS,
+                {**params, "start": start, "step": step, "categories": categories,
+                 "streets": streets},
+            )  # fmt: skip
+        for first in range(1, instructions + 1, chunk):
+            params = {"first": first, "last": min(instructions, first + chunk - 1), "now": now}
+            cur.execute(INSTRUCTIONS, {**params, "units": units})
+        cur.execute("SELECT min(id), max(id) FROM incidents_instruction")
+        lo, hi = cur.fetchone()
+        for first in range(lo, hi + 1, chunk):
+            cur.execute(DEADLINES, {"lo": first, "hi": min(hi, first + chunk - 1)})
+        cur.execute(SIDE, {"user": user})
+        cur.execute("ANALYZE")
+
+
+def timed(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Median wall time in ms of `repeat` warm runs (after one to warm the caches)."""
+    fn()
+    runs = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - began) * 1000)
+    return statistics.median(runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--instructions", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=12)
+    args = parser.parse_args()
+    url = os.environ.get(
+        "LIANDONG_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/liandong_sbench"
+    )
+    _recreate(url)
+    _setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_defaults", verbosity=0)
+    began = time.monotonic()
+    fill(args.instructions, args.months)
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test import Client
+
+    from liandong import clock
+    from liandong.accounts.models import User
+    from liandong.incidents.models import Deadline, Instruction
+    from liandong.stats.overview import overview
+    from liandong.stats.period import parse_period
+    from liandong.stats.selectors import PATHS, compute
+
+    print(
+        f"{Instruction.objects.count():,} instructions, {Deadline.objects.count():,} deadlines "
+        f"over {args.months} months written in {time.monotonic() - began:.0f} s"
+    )
+    today = clock.to_beijing(clock.now())
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    last_day = (today.replace(day=1) - timedelta(days=1)).day
+    start, end, _ = parse_period(f"{year}-{month:02d}-01", f"{year}-{month:02d}-{last_day}", None)
+    in_month = Instruction.objects.filter(dispatched_at__gte=start, dispatched_at__lt=end).count()
+
+    def floor() -> None:
+        with connection.cursor() as cur:
+            for sql in FLOOR:
+                cur.execute(sql, {"start": start, "end": end})
+                cur.fetchall()
+
+    floor_ms = timed(floor)
+    print(f"month {year}-{month:02d}: {in_month:,} instructions dispatched in it")
+    print(f"floor (PostgreSQL alone, the two grouped scans): {floor_ms:.0f} ms")
+    worst = 0.0
+    for by in PATHS:
+        ms = timed(lambda by=by: compute(start=start, end=end, by=by))
+        worst = max(worst, ms)
+        print(f"statistics by {by:<8}: {ms:6.0f} ms  (ratio to floor {ms / floor_ms:.1f})")
+    over_ms = timed(overview)
+    leader = User.objects.filter(role="leadership").first() or User.objects.create(
+        username="bench-leader", role="leadership"
+    )
+    client = Client()
+    client.force_login(leader)
+    page_ms = timed(lambda: client.get("/overview/"))
+    data_ms = timed(lambda: client.get("/api/v1/stats/overview"))
+    print(f"overview data: {over_ms:.0f} ms; page /overview/: {page_ms:.0f} ms;"
+          f" its data /api/v1/stats/overview: {data_ms:.0f} ms")  # fmt: skip
+    ok = worst < 1000 and max(over_ms, page_ms, data_ms) < 300
+    print("targets (statistics < 1 s, overview < 300 ms):", "met" if ok else "NOT met")
+    return 0 if ok else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
