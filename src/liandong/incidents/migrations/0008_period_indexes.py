@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0007_alter_event_kind'),
-        ('units', '0001_initial'),
+        ("incidents", "0007_alter_event_kind"),
+        ("units", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['received_at'], name='incident_received'),
+            model_name="incident",
+            index=models.Index(fields=["received_at"], name="incident_received"),
         ),
         migrations.AddIndex(
-            model_name='instruction',
-            index=models.Index(fields=['dispatched_at'], name='instruction_dispatched'),
+            model_name="instruction",
+            index=models.Index(fields=["dispatched_at"], name="instruction_dispatched"),
         ),
     ]
