@@ -81,11 +81,12 @@ def overview(*, now: datetime | None = None) -> dict[str, Any]:
 
 def _sign_trend(today: datetime, now: datetime) -> list[dict[str, Any]]:
     """The sign-on-time rate of each of the last WEEKS weeks (the last one ends today), in one
-    grouped query: each deadline is put in its week by a CASE over the week starts."""
+    grouped query: each deadline is put in its week by a CASE over the week starts. A sign clock
+    starts at dispatch, so its own `starts_at` is the instruction's dispatch moment (no join)."""
     starts = [today - timedelta(days=7 * week + 6) for week in range(WEEKS - 1, -1, -1)]
     week = Case(
         *(
-            When(instruction__dispatched_at__gte=start, then=Value(i))
+            When(starts_at__gte=start, then=Value(i))
             for i, start in reversed(list(enumerate(starts)))
         ),
         output_field=IntegerField(),
@@ -94,8 +95,8 @@ def _sign_trend(today: datetime, now: datetime) -> list[dict[str, Any]]:
         row["week"]: row
         for row in Deadline.objects.filter(
             kind="sign",
-            instruction__dispatched_at__gte=starts[0],
-            instruction__dispatched_at__lt=today + timedelta(days=1),
+            starts_at__gte=starts[0],
+            starts_at__lt=today + timedelta(days=1),
         )
         .annotate(week=week)
         .values("week")

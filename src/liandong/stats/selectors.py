@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 
 from liandong import clock
 from liandong.incidents.lifecycle import DeadlineState, RequestState
@@ -59,6 +59,25 @@ CALLBACK_COUNTS = {
     "reopened": Count("pk", distinct=True, filter=Q(reopened=True)),
 }
 RATE_KEY = {"sign": "sign", "feedback": "feedback", "result": "result", "caller_contact": "contact"}
+
+
+class Minutes(Func):
+    """Minutes from `earlier` to `later` as a float, computed in the database (NULL if either is)."""
+
+    output_field = FloatField()
+
+    def __init__(self, later: str, earlier: str) -> None:
+        super().__init__(F(later), F(earlier))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "EXTRACT(EPOCH FROM (%(expressions)s))::double precision / 60"
+        return self.as_sql(compiler, connection, template=template, arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(julianday(%(expressions)s)) * 1440.0"
+        return self.as_sql(
+            compiler, connection, template=template, arg_joiner=") - julianday(", **extra
+        )
 
 
 @dataclass
@@ -169,14 +188,20 @@ def compute(
         **deadline_counts,
     )
     stages = (("sign", "signed_at"), ("feedback", "feedback_at"), ("result", "result_at"))
-    moments = instructions.filter(
-        Q(signed_at__isnull=False) | Q(feedback_at__isnull=False) | Q(result_at__isnull=False)
-    ).values_list(key_path, "dispatched_at", *(moment for _, moment in stages))
-    for key, dispatched, *done in moments.order_by():
+    # Elapsed minutes computed by the database: no timestamps to parse in Python.
+    elapsed = {stage: Minutes(moment, "dispatched_at") for stage, moment in stages}
+    moments = (
+        instructions.filter(
+            Q(signed_at__isnull=False) | Q(feedback_at__isnull=False) | Q(result_at__isnull=False)
+        )
+        .annotate(**{f"{stage}_minutes": minutes for stage, minutes in elapsed.items()})
+        .values_list(key_path, *(f"{stage}_minutes" for stage in elapsed))
+    )
+    for key, *done in moments.order_by():
         minutes = tallies.setdefault(key, Tally()).minutes
-        for (stage, _), at in zip(stages, done, strict=True):
-            if at is not None:
-                minutes[stage].append((at - dispatched).total_seconds() / 60)
+        for stage, value in zip(elapsed, done, strict=True):
+            if value is not None:
+                minutes[stage].append(value)
     _grouped(
         ReturnRequest.objects.filter(period("instruction__")),
         "instruction__",
