@@ -58,6 +58,9 @@ INSTRUCTION_STATE_LABELS: dict[str, str] = {
 FINAL_INSTRUCTION_STATES = frozenset(
     {InstructionState.DONE, InstructionState.REASSIGNED, InstructionState.CANCELLED}
 )
+#: The same as stored values, in a fixed order: queries and the partial index of open
+#: instructions spell the condition identically, so PostgreSQL can match the one to the other.
+FINAL_INSTRUCTION_VALUES = tuple(sorted(str(s) for s in FINAL_INSTRUCTION_STATES))
 
 
 class RequestState(StrEnum):

@@ -12,6 +12,7 @@ from django.db import models
 from liandong.incidents.events import EVENT_KIND_LABELS
 from liandong.incidents.lifecycle import (
     DEADLINE_STATE_LABELS,
+    FINAL_INSTRUCTION_VALUES,
     INCIDENT_STATUS_LABELS,
     INSTRUCTION_STATE_LABELS,
     REQUEST_STATE_LABELS,
@@ -179,6 +180,12 @@ class Instruction(models.Model):
         ordering = ["incident", "id"]
         indexes = [
             models.Index(fields=["unit", "state"]),
+            # the overview's count of open instructions (few, of very many)
+            models.Index(
+                fields=["state"],
+                name="instruction_open",
+                condition=~models.Q(state__in=FINAL_INSTRUCTION_VALUES),
+            ),
             # the statistics: a period's instructions
             models.Index(fields=["dispatched_at"], name="instruction_dispatched"),
         ]

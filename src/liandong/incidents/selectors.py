@@ -12,7 +12,7 @@ from liandong import clock
 from liandong.accounts.models import User
 from liandong.incidents import access
 from liandong.incidents.available import Offer, available_actions
-from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, InstructionState, RequestState
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, InstructionState, RequestState
 from liandong.incidents.models import (
     RESULT_OUTCOMES,
     CallerContact,
@@ -264,7 +264,7 @@ def list_instructions(
 ) -> tuple[int, list[dict[str, Any]]]:
     qs = access.visible_instructions(user)
     if open_only:
-        qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
+        qs = qs.exclude(state__in=FINAL_INSTRUCTION_VALUES)
     if unit:
         qs = qs.filter(unit__code=unit)
     total = qs.count()

@@ -10,7 +10,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncDate
 
 from liandong import clock
-from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, DeadlineState, IncidentStatus
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, DeadlineState, IncidentStatus
 from liandong.incidents.models import Deadline, Incident, Instruction
 from liandong.stats.definitions import rate
 from liandong.units.models import Unit, UnitKind
@@ -27,9 +27,7 @@ def overview(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or clock.now()
     today = _midnight(now)
     since = today - timedelta(days=DAYS - 1)
-    open_instructions = Instruction.objects.exclude(
-        state__in=[str(s) for s in FINAL_INSTRUCTION_STATES]
-    )
+    open_instructions = Instruction.objects.exclude(state__in=FINAL_INSTRUCTION_VALUES)
     overdue = Deadline.objects.filter(state=DeadlineState.OPEN, due_at__lt=now, paused_at=None)
     counts = {
         "waiting": Incident.objects.filter(status=IncidentStatus.NEW).count(),

@@ -20,7 +20,7 @@ from liandong.citylink import backlog
 from liandong.citylink.models import CityReport, ReportState
 from liandong.incidents import access
 from liandong.incidents.lifecycle import (
-    FINAL_INSTRUCTION_STATES,
+    FINAL_INSTRUCTION_VALUES,
     IncidentStatus,
     InstructionState,
     RequestState,
@@ -88,9 +88,7 @@ EXPORT_ROWS = 10_000
 
 
 def _open_instructions(user: User) -> QuerySet[Instruction]:
-    return access.visible_instructions(user).exclude(
-        state__in=[str(s) for s in FINAL_INSTRUCTION_STATES]
-    )
+    return access.visible_instructions(user).exclude(state__in=FINAL_INSTRUCTION_VALUES)
 
 
 def board(request: HttpRequest) -> tuple[list[BoardRow], int, dict[str, str]]:

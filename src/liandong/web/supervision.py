@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from liandong.common.errors import Forbidden, InvalidInput
 from liandong.incidents import access
-from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES
 from liandong.supervision import actions, selectors
 from liandong.supervision.documents import order_file
 from liandong.supervision.lifecycle import ORDER_STATE_LABELS
@@ -79,7 +79,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
     candidates = (
         access.visible_instructions(user)
         .filter(unit=unit)
-        .exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
+        .exclude(state__in=FINAL_INSTRUCTION_VALUES)
         .select_related("incident")
         .order_by("dispatched_at")[:100]
         if unit

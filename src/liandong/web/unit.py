@@ -15,7 +15,7 @@ from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, available, selectors
-from liandong.incidents.lifecycle import FINAL_INSTRUCTION_STATES, RequestState
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, RequestState
 from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState, Urge
 from liandong.rosters.selectors import on_duty
 from liandong.units.models import Unit, UnitKind
@@ -48,7 +48,7 @@ def _workbench(request: HttpRequest) -> dict[str, Any]:
     show = request.GET.get("show", "open")
     qs = access.visible_instructions(user)
     if show == "open":
-        qs = qs.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
+        qs = qs.exclude(state__in=FINAL_INSTRUCTION_VALUES)
     urges = (
         Urge.objects.filter(instruction=OuterRef("pk"))
         .order_by()

@@ -16,7 +16,7 @@ from liandong.incidents import access
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import (
     DEADLINE,
-    FINAL_INSTRUCTION_STATES,
+    FINAL_INSTRUCTION_VALUES,
     INSTRUCTION,
     PREVIOUS,
     InstructionState,
@@ -225,7 +225,7 @@ def deadline_transition(deadline: Deadline, action: str, **fields: Any) -> None:
 
 
 def open_instructions(incident: Incident) -> QuerySet[Instruction]:
-    return incident.instructions.exclude(state__in=[str(s) for s in FINAL_INSTRUCTION_STATES])
+    return incident.instructions.exclude(state__in=FINAL_INSTRUCTION_VALUES)
 
 
 def iso(moment: datetime) -> str:
