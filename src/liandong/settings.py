@@ -85,7 +85,14 @@ TEMPLATES = [
 def _database() -> dict[str, object]:
     url = os.environ.get("LIANDONG_DATABASE_URL", "")
     if url:
-        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        if str(config["ENGINE"]).endswith("postgresql"):
+            # JIT compilation costs ~100 ms per grouped query here and never pays back on the
+            # statistics' month-sized scans (benchmarks/stats.py); off for our sessions only.
+            options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+            config["OPTIONS"] = options
+        return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
