@@ -23,29 +23,12 @@ printed as a ratio.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 
-
-def _setup_django(url: str) -> None:
-    os.environ["LIANDONG_DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liandong.settings")
-    import django
-
-    django.setup()
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
+from pg_database import fresh_database
 
 # Instruction g (1..N) belongs to incident ((g - 1) * 5 / 6) + 1: five of every six instructions
 # open a new incident, the sixth is a second (cooperating) instruction of the one before.
@@ -190,15 +173,7 @@ def main() -> int:
     parser.add_argument("--instructions", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=12)
     args = parser.parse_args()
-    url = os.environ.get(
-        "LIANDONG_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/liandong_sbench"
-    )
-    _recreate(url)
-    _setup_django(url)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_defaults", verbosity=0)
+    fresh_database("liandong_sbench")
     began = time.monotonic()
     fill(args.instructions, args.months)
     from datetime import timedelta

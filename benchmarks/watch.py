@@ -18,28 +18,11 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import statistics
 import sys
 import time
 
-
-def _setup_django(url: str) -> None:
-    os.environ["LIANDONG_DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liandong.settings")
-    import django
-
-    django.setup()
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
+from pg_database import fresh_database, setup_django
 
 FILL = """
 WITH params AS (SELECT %(now)s::timestamptz AS now)
@@ -126,7 +109,7 @@ def _td(seconds: float):  # noqa: ANN202
 
 
 def _worker(url: str, seconds: float) -> None:
-    _setup_django(url)
+    setup_django(url)
     import threading
 
     from liandong.worker.loop import run_forever
@@ -175,15 +158,7 @@ def main() -> int:
     parser.add_argument("--backlog", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    url = os.environ.get(
-        "LIANDONG_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/liandong_bench"
-    )
-    _recreate(url)
-    _setup_django(url)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_defaults", verbosity=0)
+    url = fresh_database("liandong_bench")
     lead = 15.0  # seconds before the stream starts (time to start the workers)
     started = time.monotonic()
     in_stream = fill(args.running, args.stream, args.seconds, lead)
