@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Model, Q, QuerySet
 
 from liandong import clock
 from liandong.incidents.lifecycle import DeadlineState, RequestState
@@ -58,6 +58,31 @@ CALLBACK_COUNTS = {
     ),
     "reopened": Count("pk", distinct=True, filter=Q(reopened=True)),
 }
+#: The rows about one instruction that are counted, each with what is counted of them.
+REQUEST_COUNTS: tuple[tuple[type[Model], dict[str, Count]], ...] = (
+    (
+        ReturnRequest,
+        {
+            "returns_asked": Count("pk"),
+            "returns_granted": Count("pk", filter=Q(state=RequestState.APPROVED)),
+        },
+    ),
+    (JoinRequest, {"joins_asked": Count("pk")}),
+    (
+        ExtensionRequest,
+        {
+            "extensions_asked": Count("pk"),
+            "extensions_granted": Count("pk", filter=Q(state=RequestState.APPROVED)),
+        },
+    ),
+    (
+        Urge,
+        {
+            "urges_office": Count("pk", filter=Q(by_city=False)),
+            "urges_city": Count("pk", filter=Q(by_city=True)),
+        },
+    ),
+)
 RATE_KEY = {"sign": "sign", "feedback": "feedback", "result": "result", "caller_contact": "contact"}
 
 
@@ -202,37 +227,14 @@ def compute(
         for stage, value in zip(elapsed, done, strict=True):
             if value is not None:
                 minutes[stage].append(value)
-    _grouped(
-        ReturnRequest.objects.filter(period("instruction__")),
-        "instruction__",
-        by,
-        tallies,
-        returns_asked=Count("pk"),
-        returns_granted=Count("pk", filter=Q(state=RequestState.APPROVED)),
-    )
-    _grouped(
-        JoinRequest.objects.filter(period("instruction__")),
-        "instruction__",
-        by,
-        tallies,
-        joins_asked=Count("pk"),
-    )
-    _grouped(
-        ExtensionRequest.objects.filter(period("instruction__")),
-        "instruction__",
-        by,
-        tallies,
-        extensions_asked=Count("pk"),
-        extensions_granted=Count("pk", filter=Q(state=RequestState.APPROVED)),
-    )
-    _grouped(
-        Urge.objects.filter(period("instruction__")),
-        "instruction__",
-        by,
-        tallies,
-        urges_office=Count("pk", filter=Q(by_city=False)),
-        urges_city=Count("pk", filter=Q(by_city=True)),
-    )
+    for model, counts in REQUEST_COUNTS:
+        _grouped(
+            model._default_manager.filter(period("instruction__")),
+            "instruction__",
+            by,
+            tallies,
+            **counts,
+        )
     _grouped(
         SupervisionOrder.objects.filter(period("instructions__")),
         "instructions__",
