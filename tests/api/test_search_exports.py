@@ -50,6 +50,17 @@ def test_the_search_filters_and_the_phone_search_is_on_record(db, frozen_at):
     assert rows[1][0] == "警情编号" and rows[2][0] == heating.incident_id and len(rows) == 3
 
 
+def test_the_chosen_filters_stay_chosen_on_the_form(db):
+    client = _client(office_user())
+    page = client.get(
+        "/console/incidents/", {"unit": "housing", "level": "1", "class": "linked_disposal"}
+    ).content.decode()
+    assert '<option value="housing" selected>' in page
+    assert '<option value="1" selected>' in page
+    assert '<option value="linked_disposal" selected>' in page
+    assert page.count(" selected>") == 3
+
+
 def test_the_board_the_decisions_and_the_city_reports_export(db, frozen_at):
     frozen_at("2026-11-30T09:00:00+08:00")
     client = _client(office_user())
