@@ -10,9 +10,7 @@ def fresh_database(default_name: str) -> str:
     server), point Django at it, migrate it and load the default units and catalogue; its URL."""
     import psycopg
 
-    url = os.environ.get(
-        "LIANDONG_BENCH_DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/{default_name}"
-    )
+    url = bench_url(default_name)
     base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -23,6 +21,13 @@ def fresh_database(default_name: str) -> str:
     call_command("migrate", verbosity=0)
     call_command("load_defaults", verbosity=0)
     return url
+
+
+def bench_url(default_name: str) -> str:
+    """The benchmark database's URL: LIANDONG_BENCH_DATABASE_URL or `default_name` locally."""
+    return os.environ.get(
+        "LIANDONG_BENCH_DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/{default_name}"
+    )
 
 
 def setup_django(url: str) -> None:

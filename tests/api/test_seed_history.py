@@ -6,7 +6,7 @@ from __future__ import annotations
 from liandong import clock
 from liandong.demo_history import seed_history
 from liandong.incidents.models import CallBack, Event, Incident, ReturnRequest, Urge
-from liandong.stats.selectors import compute
+from liandong.stats.services import statistics
 
 
 def test_a_week_of_history_through_the_real_actions(db, frozen_at):
@@ -16,8 +16,8 @@ def test_a_week_of_history_through_the_real_actions(db, frozen_at):
     assert not Event.objects.filter(occurred_at__gt=clock.now()).exists()
     assert CallBack.objects.exists() and Urge.objects.exists()
     assert ReturnRequest.objects.exists() or made < 40
-    week = compute(start=clock.now().replace(day=23, hour=0, minute=0), end=clock.now(), by="tier")[
-        "total"
-    ]
+    week = statistics(
+        start=clock.now().replace(day=23, hour=0, minute=0), end=clock.now(), by="tier"
+    )["total"]
     assert 50 <= week["sign_rate"] < 100  # mostly in time, some late
     assert week["instructions"] > week["incidents"]

@@ -9,7 +9,7 @@ import pytest
 from liandong import clock
 from liandong.incidents import actions
 from liandong.incidents.models import Instruction
-from liandong.stats.selectors import compute
+from liandong.stats.services import statistics
 from liandong.units.models import Category
 from tests.factories import dispatched, instruction_of, new_incident, office_user, unit, unit_user
 
@@ -99,7 +99,7 @@ def by(result: dict, key: str) -> dict:
 
 
 def test_each_units_figures_as_counted_by_hand(history):
-    result = compute(start=NOV, end=DEC, by="unit")
+    result = statistics(start=NOV, end=DEC, by="unit")
     assert {r["key"] for r in result["rows"]} == {"housing", "urban-constr", "ecology"}
 
     housing = by(result, "housing")
@@ -131,28 +131,28 @@ def test_each_units_figures_as_counted_by_hand(history):
 
 
 def test_other_groupings_and_the_definitions(history):
-    tiers = compute(start=NOV, end=DEC, by="tier")
+    tiers = statistics(start=NOV, end=DEC, by="tier")
     assert {r["label"]: r["instructions"] for r in tiers["rows"]} == {
         "一级联动单位": 2,
         "二级联动单位": 3,
     }
-    levels = compute(start=NOV, end=DEC, by="level")
+    levels = statistics(start=NOV, end=DEC, by="level")
     assert {r["label"]: r["instructions"] for r in levels["rows"]} == {
         "一级指令（紧急类）": 1,
         "二级指令（非紧急类）": 4,
     }
-    categories = compute(start=NOV, end=DEC, by="category")
+    categories = statistics(start=NOV, end=DEC, by="category")
     assert {r["key"]: r["instructions"] for r in categories["rows"]} == {
         "heating-leak": 2,
         "noise": 3,
     }
     assert all(f["definition"] for f in categories["figures"])
     with pytest.raises(ValueError):
-        compute(start=NOV, end=DEC, by="weather")
+        statistics(start=NOV, end=DEC, by="weather")
 
 
 def test_a_period_with_nothing_has_no_rows_and_empty_rates(history):
-    empty = compute(start=DEC + timedelta(days=40), end=DEC + timedelta(days=70), by="unit")
+    empty = statistics(start=DEC + timedelta(days=40), end=DEC + timedelta(days=70), by="unit")
     assert empty["rows"] == [] and empty["total"]["sign_rate"] is None
 
 

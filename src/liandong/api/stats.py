@@ -13,7 +13,7 @@ from liandong.incidents import access
 from liandong.stats.export import stats_xlsx
 from liandong.stats.overview import overview
 from liandong.stats.period import parse_period
-from liandong.stats.selectors import compute
+from liandong.stats.services import statistics
 
 stats = Router(tags=["统计"])
 
@@ -23,7 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _result(request: HttpRequest, start: str | None, end: str | None, by: str | None) -> Any:
     access.require_reads_everything(user_of(request), "只有区联动办和区领导可以查看统计")
     begin, finish, grouping = parse_period(start, end, by)
-    return compute(start=begin, end=finish, by=grouping)
+    return statistics(start=begin, end=finish, by=grouping)
 
 
 @stats.get(

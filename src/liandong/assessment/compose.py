@@ -10,7 +10,7 @@ from typing import Any
 from liandong import clock
 from liandong.assessment.models import AssessmentWeights
 from liandong.assessment.scoring import Weights, rank_within_tiers, score
-from liandong.stats.selectors import compute
+from liandong.stats.services import statistics
 from liandong.supervision.models import SupervisionOrder
 from liandong.units.models import Unit
 
@@ -69,8 +69,8 @@ def _change(now: Any, before: Any, unit: str) -> str:
 
 def compose(month: date, *, now: datetime | None = None) -> dict[str, Any]:
     start, end = month_bounds(month)
-    stats = compute(start=start, end=end, by="unit", now=now)
-    before = compute(start=month_bounds(previous_month(month))[0], end=start, by="unit", now=now)
+    stats = statistics(start=start, end=end, by="unit", now=now)
+    before = statistics(start=month_bounds(previous_month(month))[0], end=start, by="unit", now=now)
     weights = current_weights()
     tiers = dict(Unit.objects.filter(tier__isnull=False).values_list("code", "tier"))
     rows = [

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from liandong.common.errors import InvalidInput
 from liandong.stats.definitions import FIGURES, GROUPINGS
 from liandong.stats.period import parse_period
-from liandong.stats.selectors import compute
+from liandong.stats.services import statistics
 from liandong.web.common import user_of
 from liandong.web.console import office_page, page
 
@@ -22,7 +22,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         start, end, by = parse_period(
             chosen["from"] or None, chosen["to"] or None, chosen["by"] or None
         )
-        result = compute(start=start, end=end, by=by)
+        result = statistics(start=start, end=end, by=by)
     except InvalidInput as exc:
         errors = {f.field: f.message for f in exc.fields}
     return page(

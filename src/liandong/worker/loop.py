@@ -16,6 +16,7 @@ from liandong.incidents.actions import sweep_attachment_files
 from liandong.incidents.actions.digest import do_send_daily_digests
 from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 from liandong.notifications.delivery import deliver_notifications
+from liandong.stats.facts import do_refresh_facts
 
 log = logging.getLogger("liandong.worker")
 BATCH = 1000
@@ -30,6 +31,11 @@ def send_daily_digests() -> int:
     return do_send_daily_digests()
 
 
+def refresh_statistics() -> int:
+    """The statistics' facts of the incidents changed since the last round."""
+    return do_refresh_facts(limit=BATCH * 5)
+
+
 def draft_monthly_bulletin() -> int:
     return draft_last_month()
 
@@ -41,6 +47,7 @@ TASKS = (
     send_daily_digests,
     draft_monthly_bulletin,
     sweep_attachment_files,
+    refresh_statistics,
 )
 
 

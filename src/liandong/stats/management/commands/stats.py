@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from liandong.common.errors import InvalidInput
 from liandong.stats.export import stats_xlsx
 from liandong.stats.period import parse_period
-from liandong.stats.selectors import compute
+from liandong.stats.services import statistics
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             start, end, by = parse_period(options["start"], options["end"], options["by"])
         except InvalidInput as exc:
             raise CommandError("；".join(f.message for f in exc.fields)) from exc
-        result = compute(start=start, end=end, by=by)
+        result = statistics(start=start, end=end, by=by)
         if options["format"] == "xlsx":
             if not options["out"]:
                 raise CommandError("--format xlsx 需要 --out 文件名")

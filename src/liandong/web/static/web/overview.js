@@ -49,6 +49,29 @@
       yAxis: { type: "value", min: 0, max: 100 },
       series: [{ type: "line", data: data.trend.map(function (w) { return w.sign_rate; }), itemStyle: { color: "#2e7d32" } }]
     }, dark);
+    var boundaries = document.getElementById("district-map");
+    if (boundaries && window.echarts) {
+      if (!window.echarts.getMap("district")) {
+        window.echarts.registerMap("district", JSON.parse(boundaries.textContent));
+      }
+      var wide = document.querySelector('[data-chart="map"]').clientWidth > 480;
+      var top = Math.max.apply(null, data.streets.map(function (s) { return s.value; }).concat([1]));
+      chart("map", {
+        tooltip: { trigger: "item", formatter: function (p) { return p.name + "：" + (p.value || 0) + " 起"; } },
+        visualMap: {
+          min: 0, max: top, left: 10, bottom: 10, calculable: true, text: ["多", "少"],
+          inRange: { color: dark ? ["#1e3a5f", "#f5a623", "#e53935"] : ["#e3f2fd", "#ffb74d", "#c62828"] },
+          textStyle: { color: dark ? "#ddd" : "#333" }
+        },
+        series: [{
+          type: "map", map: "district", nameProperty: "name", roam: false,
+          label: { show: wide, fontSize: 11, color: dark ? "#fff" : "#222",
+                   formatter: function (p) { return p.name.replace("街道", ""); } },
+          emphasis: { label: { show: true } },
+          data: data.streets.map(function (s) { return { name: s.name, value: s.value }; })
+        }]
+      }, dark);
+    }
     var grid = document.getElementById("streets");
     if (grid) {
       var most = Math.max.apply(null, data.streets.map(function (s) { return s.value; }).concat([1]));

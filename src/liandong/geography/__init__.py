@@ -1,0 +1,2 @@
+"""Where things are in the district: street boundaries (GeoJSON, imported by administrators) and the
+point-in-street lookup."""

@@ -1,0 +1,213 @@
+"""Keeping the statistics' facts (models.InstructionFact) in step with the incidents.
+
+- `mark_stale` is an event hook: each event queues its incident, in the event's transaction.
+- `do_refresh_facts` rebuilds the facts of queued incidents from committed rows and removes
+  exactly the queue rows it read (a row queued meanwhile stays for the next round). The worker
+  runs it every round, and the statistics run it before they read, so figures are never stale.
+- `do_rebuild_all_facts` rebuilds every fact (after a bulk load; `liandong rebuild_stats_facts`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+
+from liandong.incidents.lifecycle import DeadlineState, RequestState
+from liandong.incidents.models import (
+    CallBack,
+    Deadline,
+    Event,
+    ExtensionRequest,
+    Instruction,
+    JoinRequest,
+    ReturnRequest,
+    Role,
+    Satisfaction,
+    Urge,
+)
+from liandong.stats.models import InstructionFact, StaleIncident
+
+CHUNK = 2000
+KINDS = ("sign", "feedback", "result", "caller_contact")
+STAGES = (("sign", "signed_at"), ("feedback", "feedback_at"), ("result", "result_at"))
+#: What is counted of the rows about one instruction (each model grouped by instruction).
+REQUEST_COUNTS: tuple[tuple[Any, dict[str, Count]], ...] = (
+    (
+        ReturnRequest,
+        {
+            "returns_asked": Count("pk"),
+            "returns_granted": Count("pk", filter=Q(state=RequestState.APPROVED)),
+        },
+    ),
+    (JoinRequest, {"joins_asked": Count("pk")}),
+    (
+        ExtensionRequest,
+        {
+            "extensions_asked": Count("pk"),
+            "extensions_granted": Count("pk", filter=Q(state=RequestState.APPROVED)),
+        },
+    ),
+    (
+        Urge,
+        {
+            "urges_office": Count("pk", filter=Q(by_city=False)),
+            "urges_city": Count("pk", filter=Q(by_city=True)),
+        },
+    ),
+)
+
+
+FACT_FIELDS = [f.name for f in InstructionFact._meta.concrete_fields if not f.primary_key]
+
+GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
+
+
+def mark_stale(event: Event) -> None:
+    """Event hook: the event's incident must have its facts rebuilt."""
+    StaleIncident.objects.create(incident_pk=event.incident_id)
+
+
+def do_refresh_facts(*, limit: int | None = None) -> int:
+    """Rebuild the facts of the queued incidents (all of them, or `limit` queue rows); the number
+    of queue rows handled."""
+    handled = 0
+    while limit is None or handled < limit:
+        size = CHUNK if limit is None else min(CHUNK, limit - handled)
+        with transaction.atomic():
+            queued = list(
+                StaleIncident.objects.select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", "incident_pk")[:size]
+            )
+            if not queued:
+                break
+            _rebuild({"incident__id__in": sorted({incident for _, incident in queued})})
+            StaleIncident.objects.filter(pk__in=[pk for pk, _ in queued]).delete()
+        handled += len(queued)
+    return handled
+
+
+def do_rebuild_all_facts(*, chunk: int = 20_000) -> int:
+    """Rebuild every instruction's fact, incidents in key ranges of `chunk`; the number built."""
+    built = 0
+    queued = StaleIncident.objects.aggregate(last=Max("pk"))["last"]
+    bounds = Instruction.objects.aggregate(first=Min("incident_id"), last=Max("incident_id"))
+    if bounds["first"] is not None:
+        for low in range(bounds["first"], bounds["last"] + 1, chunk):
+            with transaction.atomic():
+                built += _rebuild({"incident__id__range": (low, low + chunk - 1)})
+    if queued is not None:  # what was queued before the rebuild began is done
+        StaleIncident.objects.filter(pk__lte=queued).delete()
+    return built
+
+
+def _rebuild(incidents: dict[str, Any]) -> int:
+    """Replace the facts of the instructions of the incidents chosen by the lookup `incidents`
+    (`incident__id__in` or `incident__id__range`); the number written."""
+    instructions = list(
+        Instruction.objects.filter(**incidents)
+        .values(
+            "pk",
+            "incident_id",
+            "dispatched_at",
+            "role",
+            "unit_id",
+            "tier",
+            "level",
+            "signed_at",
+            "feedback_at",
+            "result_at",
+            "incident__category_id",
+            "incident__street_id",
+            "incident__incident_class",
+        )
+        .order_by()
+    )
+    counts = _counts({f"instruction__{lookup}": value for lookup, value in incidents.items()})
+    _count_callbacks(instructions, incidents, counts)
+    facts = sorted(
+        (_fact(row, counts[row["pk"]]) for row in instructions), key=lambda f: f.instruction_id
+    )
+    # An upsert in key order: two refreshes of one incident at once wait for each other, never
+    # fail or deadlock (instructions are never deleted, so no fact is left behind).
+    InstructionFact.objects.bulk_create(
+        facts,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["instruction"],
+        update_fields=FACT_FIELDS,
+    )
+    return len(facts)
+
+
+def _counts(of_instructions: dict[str, Any]) -> dict[int, dict[str, int]]:
+    """Per instruction chosen by the lookup: its deadlines met and missed per kind, its requests
+    and urges."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    deadline_counts = {
+        f"{kind}_{outcome}": Count("pk", filter=Q(kind=kind, state=state))
+        for kind in KINDS
+        for outcome, state in (("met", DeadlineState.MET), ("missed", DeadlineState.MISSED))
+    }
+    sources: list[tuple[Any, dict[str, Count]]] = [(Deadline, deadline_counts), *REQUEST_COUNTS]
+    for model, aggregates in sources:
+        rows = (
+            model._default_manager.filter(**of_instructions)
+            .values("instruction_id")
+            .annotate(**aggregates)
+            .order_by()
+        )
+        for row in rows:
+            counts[row.pop("instruction_id")].update(row)
+    return counts
+
+
+def _count_callbacks(
+    instructions: list[dict[str, Any]],
+    incidents: dict[str, Any],
+    counts: dict[int, dict[str, int]],
+) -> None:
+    """Each call-back counts once, for the latest primary instruction dispatched before it
+    (a reopening call-back dispatches a new one in the same moment: that one is judged later)."""
+    primaries: dict[int, list[tuple[Any, int]]] = defaultdict(list)
+    for row in instructions:
+        if row["role"] == Role.PRIMARY:
+            primaries[row["incident_id"]].append((row["dispatched_at"], row["pk"]))
+    callbacks = CallBack.objects.filter(**incidents).values_list(
+        "incident_id", "created_at", "satisfaction", "reopened"
+    )
+    for incident, made_at, satisfaction, reopened in callbacks.order_by():
+        candidates = sorted(primaries.get(incident, ()))
+        if not candidates:
+            continue
+        before = [pk for moment, pk in candidates if moment < made_at]
+        tally = counts[before[-1] if before else candidates[0][1]]
+        tally["called_back"] = tally.get("called_back", 0) + 1
+        tally["satisfied"] = tally.get("satisfied", 0) + (satisfaction in GOOD)
+        tally["reopened"] = tally.get("reopened", 0) + bool(reopened)
+
+
+def _fact(row: dict[str, Any], counts: dict[str, int]) -> InstructionFact:
+    dispatched = row["dispatched_at"]
+    minutes = {
+        f"{stage}_minutes": (row[moment] - dispatched).total_seconds() / 60
+        if row[moment] is not None
+        else None
+        for stage, moment in STAGES
+    }
+    return InstructionFact(
+        instruction_id=row["pk"],
+        incident_id=row["incident_id"],
+        dispatched_at=dispatched,
+        primary=row["role"] == Role.PRIMARY,
+        unit_id=row["unit_id"],
+        tier=row["tier"],
+        level=row["level"],
+        category_id=row["incident__category_id"],
+        street_id=row["incident__street_id"],
+        incident_class=row["incident__incident_class"] or "",
+        **minutes,
+        **counts,
+    )
