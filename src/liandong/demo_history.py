@@ -4,7 +4,9 @@ with the clock moved: `liandong seed-history --days N --per-day M [--seed S]`.
 Each day gets about M incidents from the corpus (every catalogue category), triaged as the catalogue
 proposes and dispatched; most units sign, call, report and finish in time, some late in realistic
 proportions; a few return an instruction (the office reassigns), ask for more time (granted or
-not), are urged; the office accepts, closes and calls back (mostly satisfied, some reopen)."""
+not), are urged; a unit far behind on a result gets a supervision order (督办) that its leader
+answers in writing, some late; the office accepts, closes and calls back (mostly satisfied, some
+reopen)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,12 @@ from liandong.assessment.models import Bulletin
 from liandong.incidents import actions
 from liandong.incidents.models import Incident, Instruction, Satisfaction
 from liandong.incidents.selectors import triage_proposal
+from liandong.supervision.actions import (
+    do_accept_supervision_answer,
+    do_answer_supervision_order,
+    do_issue_supervision_order,
+)
+from liandong.supervision.models import SupervisionOrder
 from liandong.units.models import Category, Unit
 
 
@@ -39,6 +47,8 @@ class Rates:
     urged: float = 0.08
     unsatisfied: float = 0.08
     reopened: float = 0.4  # of the unsatisfied
+    supervised: float = 0.12  # of the late results: a 督办 order before the result comes
+    answered_late: float = 0.25  # of the orders
 
 
 def _corpus() -> list[dict[str, Any]]:
@@ -103,9 +113,13 @@ def _work(inst: Instruction, start: datetime, rng: random.Random, rates: Rates) 
     actions.do_give_feedback(
         actor=officer, instruction=Instruction.objects.get(pk=inst.pk), text="已到现场核实处置"
     )
-    result_hours = (24 if level1 else 72) * (
-        rng.uniform(1.05, 1.5) if rng.random() < rates.late_result else rng.uniform(0.3, 0.95)
-    )
+    limit = 24 if level1 else 72
+    late = rng.random() < rates.late_result
+    result_hours = limit * (rng.uniform(1.05, 1.5) if late else rng.uniform(0.3, 0.95))
+    order = None
+    if late and rng.random() < rates.supervised:
+        _at(max(clock.now(), start + timedelta(hours=limit * 1.02)))
+        order = _supervise(inst)
     _at(max(clock.now() + timedelta(minutes=5), start + timedelta(hours=result_hours)))
     actions.do_report_result(
         actor=officer,
@@ -113,7 +127,43 @@ def _work(inst: Instruction, start: datetime, rng: random.Random, rates: Rates) 
         outcome="resolved",
         text="已处置完毕，现场恢复正常",
     )
-    return clock.now()
+    finished = clock.now()
+    if order is not None:
+        _answer(order, rng, rates)
+    return finished
+
+
+def _supervise(inst: Instruction) -> SupervisionOrder:
+    supervisor = _person("hist-supervisor", Role.SUPERVISOR, None)
+    return do_issue_supervision_order(
+        actor=supervisor,
+        unit=inst.unit,
+        instructions=[inst],
+        problems=f"你单位承办的{inst.incident.incident_id}号警情已超过处置时限，至今未反馈处置结果。",
+        measures="请主要领导亲自过问，立即组织力量处置，并将处置情况及整改措施书面报区联动办。",
+        answer_due_at=clock.now() + timedelta(days=2),
+        contact="区联动办 督办科 024-12345678",
+    )
+
+
+def _answer(order: SupervisionOrder, rng: random.Random, rates: Rates) -> None:
+    """The unit's leader answers (some after the deadline); the office accepts."""
+    leader = _person(f"hist-leader-{order.unit.code}", Role.UNIT_LEADER, order.unit)
+    late = rng.random() < rates.answered_late
+    offset = timedelta(hours=rng.uniform(2, 30) if late else -rng.uniform(3, 40))
+    _at(max(clock.now() + timedelta(minutes=10), order.answer_due_at + offset))
+    answered = do_answer_supervision_order(
+        actor=leader,
+        order=order,
+        text="收到督办通知后，我单位主要领导已召开专题会议研究部署，警情已处置完毕，"
+        "今后将加强值班调度，确保按时限办理。",
+    )
+    _at(clock.now() + timedelta(hours=rng.uniform(1, 8)))
+    do_accept_supervision_answer(
+        actor=_person("hist-supervisor", Role.SUPERVISOR, None),
+        order=answered,
+        note="回复已阅，同意办结",
+    )
 
 
 def _incident(

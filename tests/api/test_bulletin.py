@@ -70,3 +70,31 @@ def test_the_office_edits_and_publishes_and_then_nothing_changes(db, frozen_at):
         with pytest.raises(IllegalTransition):
             change()
     assert Bulletin.objects.get(pk=bulletin.pk).narrative == "各单位要进一步压实责任。"
+
+
+def test_the_office_is_offered_the_months_supervised_and_reopened_cases(db, frozen_at):
+    from datetime import timedelta
+
+    from liandong.assessment.selectors import case_candidates
+    from liandong.supervision.actions import do_issue_supervision_order
+
+    frozen_at("2026-11-10T09:00:00+08:00")
+    office = office_user()
+    supervised = dispatched(level=1)
+    quiet = dispatched(level=2)
+    order = do_issue_supervision_order(
+        actor=office_user("supervisor"),
+        unit=instruction_of(supervised, "housing").unit,
+        instructions=[instruction_of(supervised, "housing")],
+        problems="逾期未签收",
+        measures="立即处置",
+        answer_due_at=clock.now() + timedelta(days=2),
+        contact="督办科",
+    )
+    candidates = case_candidates(date(2026, 11, 1))
+    assert [c.incident_id for c in candidates] == [supervised.incident_id]
+    assert candidates[0].why == "督办" and order.number in candidates[0].text
+    assert "11月10日" in candidates[0].text and "区房产局" in candidates[0].text
+    assert quiet.incident_id not in {c.incident_id for c in case_candidates(date(2026, 11, 1))}
+    assert case_candidates(date(2026, 10, 1)) == []
+    assert office  # the dispatcher sees them on the bulletin page (tests/browser/test_bulletin.py)

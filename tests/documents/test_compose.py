@@ -32,6 +32,13 @@ def test_chinese_numbers_of_headings() -> None:
 def test_paragraphs_are_separated_by_blank_lines() -> None:
     assert paragraphs("第一段\n接续。\n\n  第二段。 \n") == ["第一段接续。", "第二段。"]
     assert paragraphs("  ") == []
+    measures = "一、请主要领导过问；\n二、按时\n书面回复；\n（三）举一反三。\n4. 完善制度。"
+    assert paragraphs(measures) == [
+        "一、请主要领导过问；",
+        "二、按时书面回复；",
+        "（三）举一反三。",
+        "4. 完善制度。",
+    ]
 
 
 def test_order_sections_in_order() -> None:

@@ -32,10 +32,25 @@ def cn_number(n: int) -> str:
     return head + (_DIGITS[ones] if ones else "")
 
 
+#: A line opening with an item number (一、 （二） 3. 4、 (5)) starts its own paragraph.
+ITEM = re.compile(
+    r"\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．])"
+)
+
+
 def paragraphs(text: str) -> list[str]:
-    """Paragraphs of a free text: separated by blank lines (single line breaks join)."""
+    """Paragraphs of a free text: separated by blank lines or begun by an item number; other
+    single line breaks join (a pasted text wrapped by hand)."""
     parts = re.split(r"\n\s*\n", text.strip())
-    return [re.sub(r"\s*\n\s*", "", p).strip() for p in parts if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        lines = [line.strip() for line in part.split("\n") if line.strip()]
+        for i, line in enumerate(lines):
+            if i and not ITEM.match(line):
+                out[-1] += line
+            else:
+                out.append(line)
+    return out
 
 
 class _Sections:

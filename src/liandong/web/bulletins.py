@@ -11,6 +11,7 @@ from liandong.assessment import actions
 from liandong.assessment.documents import KINDS, bulletin_file
 from liandong.assessment.lifecycle import BULLETIN
 from liandong.assessment.models import Bulletin
+from liandong.assessment.selectors import case_candidates
 from liandong.incidents import access
 from liandong.incidents.available import offer
 from liandong.web.common import run_action, user_of
@@ -44,6 +45,7 @@ def bulletin_page(request: HttpRequest, pk: int) -> HttpResponse:
         b=bulletin,
         offers=offers,
         cases_text="\n\n".join(bulletin.typical_cases),
+        candidates=case_candidates(bulletin.month) if "edit" in offers else [],
     )
 
 

@@ -237,4 +237,15 @@
     if (linked) { selectProposed(select); }
     else { Array.prototype.forEach.call(select.options, function (o) { o.selected = false; }); }
   });
+
+  // The monthly bulletin: a candidate case is appended to the typical cases (a blank line apart).
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest("[data-append-case]");
+    if (!button) return;
+    var area = document.getElementById("typical_cases");
+    var text = area.value.replace(/\s+$/, "");
+    area.value = (text ? text + "\n\n" : "") + button.dataset.appendCase;
+    button.disabled = true;
+    area.focus();
+  });
 })();
