@@ -187,13 +187,17 @@ def main() -> int:
     else:
         fresh_database("liandong_sbench")
         fill(args.instructions, args.months)
+    from liandong.incidents.models import Instruction
     from liandong.stats.facts import do_rebuild_all_facts
+    from liandong.stats.models import InstructionFact
 
     # The rows were written with SQL, not through the actions: build the statistics' facts the
-    # way an installation does after a bulk load (`liandong rebuild_stats_facts`).
-    rebuilt = time.monotonic()
-    facts = do_rebuild_all_facts()
-    print(f"facts of {facts:,} instructions rebuilt in {time.monotonic() - rebuilt:.0f} s")
+    # way an installation does after a bulk load (`liandong rebuild_stats_facts`); a reused
+    # database whose facts are complete keeps them.
+    if InstructionFact.objects.count() != Instruction.objects.count():
+        rebuilt = time.monotonic()
+        facts = do_rebuild_all_facts()
+        print(f"facts of {facts:,} instructions rebuilt in {time.monotonic() - rebuilt:.0f} s")
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE stats_instructionfact")
     from datetime import timedelta
@@ -232,6 +236,10 @@ def main() -> int:
         ms = timed(lambda by=by: statistics(start=start, end=end, by=by))
         worst = max(worst, ms)
         print(f"statistics by {by:<8}: {ms:6.0f} ms  (ratio to floor {ms / floor_ms:.1f})")
+    from django.core.cache import cache
+
+    # Cold: the past weeks' sign trend not yet cached (as after its ten minutes run out).
+    cold_ms = timed(lambda: (cache.clear(), overview()))
     over_ms = timed(overview)
     leader = User.objects.filter(role="leadership").first() or User.objects.create(
         username="bench-leader", role="leadership"
@@ -240,9 +248,9 @@ def main() -> int:
     client.force_login(leader)
     page_ms = timed(lambda: client.get("/overview/"))
     data_ms = timed(lambda: client.get("/api/v1/stats/overview"))
-    print(f"overview data: {over_ms:.0f} ms; page /overview/: {page_ms:.0f} ms;"
-          f" its data /api/v1/stats/overview: {data_ms:.0f} ms")  # fmt: skip
-    ok = worst < 1000 and max(over_ms, page_ms, data_ms) < 300
+    print(f"overview data: {over_ms:.0f} ms (cold cache {cold_ms:.0f} ms); page /overview/:"
+          f" {page_ms:.0f} ms; its data /api/v1/stats/overview: {data_ms:.0f} ms")  # fmt: skip
+    ok = worst < 1000 and max(cold_ms, over_ms, page_ms, data_ms) < 300
     print("targets (statistics < 1 s, overview < 300 ms):", "met" if ok else "NOT met")
     return 0 if ok else 2
 

@@ -94,3 +94,11 @@ def frozen_at() -> Iterator[Callable[[str | datetime], None]]:
             stack.enter_context(clock.frozen(at))
 
         yield freeze
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the overview keeps past weeks there)."""
+    from django.core.cache import cache
+
+    cache.clear()

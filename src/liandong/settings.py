@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liandong.web.inbox.bell",
+                "liandong.web.formstate.form_state",
             ],
         },
     },

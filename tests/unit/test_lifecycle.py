@@ -34,6 +34,7 @@ INCIDENT_STATES = {
     "withdrawn": "已撤回",
 }
 INCIDENT_ACTIONS = {
+    "claim": "开始研判",
     "dispatch": "研判派发",
     "return_to_city": "退回市平台",
     "merge": "合并为重复警情",
@@ -47,6 +48,7 @@ INCIDENT_ACTIONS = {
     "urge": "催办",
 }
 INCIDENT_TABLE = {
+    ("new", "claim"): "new",
     ("new", "dispatch"): "dispatched",
     ("new", "return_to_city"): "returned",
     ("new", "merge"): "merged",

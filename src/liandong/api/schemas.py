@@ -222,7 +222,9 @@ class CloseIn(Schema):
 
 
 class CallBackIn(Schema):
-    satisfaction: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    satisfaction: Literal[
+        "satisfied", "basically_satisfied", "unsatisfied", "not_reached", "unable"
+    ]
     note: str = ""
     reopen: bool = False
 

@@ -220,6 +220,16 @@ def incident_actions(user: User, incident: Incident) -> list[Offer]:
     ]
 
 
+#: Request actions that decide someone's request (never one's own).
+DECISIONS = {"leader_approve", "leader_reject", "grant", "refuse", "approve", "reassign", "insist"}
+
+
+def own_request_refusal(
+    user: User, request: ExtensionRequest | JoinRequest | ReturnRequest
+) -> rules.Refusal | None:
+    return rules.decide_own_request(requested_by=request.created_by_id, decider=user.pk)
+
+
 def request_actions(
     user: User, request: ExtensionRequest | JoinRequest | ReturnRequest
 ) -> list[Offer]:
@@ -228,7 +238,12 @@ def request_actions(
     offers = []
     for name, seat, needs in catalogue:
         one = offer(
-            name, machine.action_labels[name], seat(user, instruction), machine, request.state
+            name,
+            machine.action_labels[name],
+            seat(user, instruction),
+            machine,
+            request.state,
+            (lambda: own_request_refusal(user, request)) if name in DECISIONS else None,
         )
         if one.allowed and needs and not INSTRUCTION.allows(instruction.state, needs):
             state_label = INSTRUCTION.state_labels.get(instruction.state, instruction.state)

@@ -21,6 +21,7 @@ class EventKind(StrEnum):
     RETURNED_TO_CITY = "returned_to_city"
     MERGED = "merged"
     REPEAT_CALL = "repeat_call"
+    CLAIMED = "claimed"
     UNITS_ADDED = "units_added"
     CLOSED = "closed"
     CALLED_BACK = "called_back"
@@ -74,6 +75,7 @@ EVENT_KIND_LABELS: dict[str, str] = {
     EventKind.RETURNED_TO_CITY: "退回市平台",
     EventKind.MERGED: "合并为重复警情",
     EventKind.REPEAT_CALL: "重复来电并入",
+    EventKind.CLAIMED: "开始研判",
     EventKind.UNITS_ADDED: "增派单位",
     EventKind.CLOSED: "办结",
     EventKind.CALLED_BACK: "回访",

@@ -135,6 +135,7 @@ INCIDENT = Machine(
     name="警情",
     table=_rows(
         [
+            ((N.NEW,), "claim", SAME),
             ((N.NEW,), "dispatch", N.DISPATCHED),
             ((N.NEW,), "return_to_city", N.RETURNED),
             ((N.NEW,), "merge", N.MERGED),
@@ -150,6 +151,7 @@ INCIDENT = Machine(
     ),
     state_labels=INCIDENT_STATUS_LABELS,
     action_labels={
+        "claim": "开始研判",
         "dispatch": "研判派发",
         "return_to_city": "退回市平台",
         "merge": "合并为重复警情",

@@ -56,6 +56,12 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", "满意"
     BASICALLY = "basically_satisfied", "基本满意"
     UNSATISFIED = "unsatisfied", "不满意"
+    NOT_REACHED = "not_reached", "未接通"
+    UNABLE = "unable", "无法回访"
+
+
+#: The call-backs that reached the caller (the satisfaction rate's denominator).
+REACHED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.UNSATISFIED)
 
 
 #: How a unit sums up its result (处置结果).
@@ -88,6 +94,18 @@ class Incident(models.Model):
     police_dispatched = models.BooleanField("已先期处警", default=False)
     suggested_urgency = models.CharField("市平台建议紧急程度", max_length=10, blank=True)
     repeat_calls = models.PositiveIntegerField("重复来电次数", default=0)
+    # The intake queue (urgency.py): urgent first, and why; who is triaging it now
+    intake_priority = models.PositiveSmallIntegerField("研判优先级", default=1)
+    intake_cues = models.JSONField("紧急提示", default=list, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="研判人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField("开始研判时间", null=True, blank=True)
     raw_request = models.JSONField("原始请求", default=dict, blank=True)
     raw_body = models.TextField("原始报文", blank=True)
     content_hash = models.CharField(max_length=64, blank=True)

@@ -60,3 +60,10 @@ def close_incident(*, open_units: Sequence[str], any_done: bool) -> Refusal | No
     if not any_done:
         return Refusal("nothing_done", "没有已完成的指令，不能办结")
     return None
+
+
+def decide_own_request(*, requested_by: int | None, decider: int) -> Refusal | None:
+    """Nobody signs off their own request: the leader's approval is a second person's check."""
+    if requested_by is not None and requested_by == decider:
+        return Refusal("own_request", "不能审批自己提交的申请，请由本单位其他主管领导审批")
+    return None

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Min, Q
 
 from liandong.incidents.lifecycle import DeadlineState, RequestState
 from liandong.incidents.models import (
+    REACHED,
     CallBack,
     Deadline,
     Event,
@@ -61,7 +62,7 @@ REQUEST_COUNTS: tuple[tuple[Any, dict[str, Count]], ...] = (
 
 FACT_FIELDS = [f.name for f in InstructionFact._meta.concrete_fields if not f.primary_key]
 
-GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
+GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)  # of REACHED
 
 
 def mark_stale(event: Event) -> None:
@@ -184,6 +185,8 @@ def _count_callbacks(
             continue
         before = [pk for moment, pk in candidates if moment < made_at]
         tally = counts[before[-1] if before else candidates[0][1]]
+        if satisfaction not in REACHED:
+            continue  # not reached: no view to count
         tally["called_back"] = tally.get("called_back", 0) + 1
         tally["satisfied"] = tally.get("satisfied", 0) + (satisfaction in GOOD)
         tally["reopened"] = tally.get("reopened", 0) + bool(reopened)

@@ -23,6 +23,7 @@ from liandong.incidents.models import Deadline, DeadlineState, Instruction
 from liandong.incidents.selectors import deadline_status
 from liandong.units.models import Unit
 from liandong.units.selectors import unit_by_code, units_by_codes
+from liandong.web.formstate import label, remember
 
 View = Callable[..., HttpResponse]
 
@@ -83,19 +84,30 @@ def login_required_for(check: Callable[[User], bool]) -> Callable[[View], View]:
 
 
 def run_action(
-    request: HttpRequest, back: str, action: Callable[[], Any], done: str
+    request: HttpRequest,
+    back: str,
+    action: Callable[[], Any],
+    done: str,
+    *,
+    after: Callable[[], str] | None = None,
 ) -> HttpResponse:
-    """Call an action; on success say `done`, on refusal say why; go back to `back` either way."""
+    """Call an action; on success say `done`, on refusal say why (and keep what the form held,
+    formstate.py); go back to `back` either way."""
     try:
         with transaction.atomic():  # a view that calls several actions applies all or none
             action()
     except InvalidInput as exc:
+        remember(request, errors=exc.fields, message=exc.message)
         for field in exc.fields:
-            messages.error(request, field.message)
+            name = label(field.field)
+            messages.error(request, f"{name}：{field.message}" if name else field.message)
     except DomainError as exc:
+        remember(request, errors=[], message=exc.message)
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
+        if after is not None:  # where to go once it is done (e.g. the next incident)
+            return redirect(after())
     return redirect(back)
 
 

@@ -5,6 +5,7 @@ a selector reads."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import F, Min, Prefetch, Q, QuerySet
@@ -19,6 +20,8 @@ from liandong.citylink import actions as citylink_actions
 from liandong.citylink import backlog
 from liandong.citylink.models import CityReport, ReportState
 from liandong.incidents import access
+from liandong.incidents.actions.intake import CLAIM_MINUTES
+from liandong.incidents.actions.kernel import actor_label
 from liandong.incidents.lifecycle import (
     FINAL_INSTRUCTION_VALUES,
     IncidentStatus,
@@ -26,6 +29,7 @@ from liandong.incidents.lifecycle import (
     RequestState,
 )
 from liandong.incidents.models import Deadline, DeadlineState, Incident, Instruction
+from liandong.incidents.urgency import URGENT
 from liandong.rosters.selectors import units_without_duty
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.web.common import BoardRow, board_row, login_required_for, run_action, user_of
@@ -65,9 +69,34 @@ def page(request: HttpRequest, template: str, tab: str, **context: Any) -> HttpR
     )
 
 
-def intake(user: User) -> list[Incident]:
+INTAKE_ROWS = 200
+#: How the queue may be ordered: urgent first (then by waiting time), or strictly by arrival.
+INTAKE_ORDERS = {"": ("intake_priority", "accepted_at", "id"), "arrival": ("accepted_at", "id")}
+
+
+def intake(user: User, *, order: str = "", only_urgent: bool = False) -> list[Incident]:
+    """The waiting incidents: urgent first (incidents/urgency.py), then the longest waiting."""
     new = access.visible_incidents(user).filter(status=IncidentStatus.NEW)
-    return list(new.order_by("accepted_at", "id")[:200])
+    if only_urgent:
+        new = new.filter(intake_priority=URGENT)
+    ordering = INTAKE_ORDERS.get(order, INTAKE_ORDERS[""])
+    return list(new.select_related("claimed_by").order_by(*ordering)[:INTAKE_ROWS])
+
+
+def intake_options(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "order": request.GET.get("order", "") if request.GET.get("order") in INTAKE_ORDERS else "",
+        "only_urgent": request.GET.get("urgent") == "1",
+    }
+
+
+def claim_of(incident: Incident, now: Any) -> str:
+    """Who is triaging it (正在研判), while the claim holds; else ""."""
+    if incident.claimed_by is None or incident.claimed_at is None:
+        return ""
+    if now - incident.claimed_at >= timedelta(minutes=CLAIM_MINUTES):
+        return ""
+    return actor_label(incident.claimed_by)
 
 
 def linkage_units() -> list[Unit]:
@@ -162,7 +191,15 @@ def console(request: HttpRequest) -> HttpResponse:
         request,
         "web/office/console.html",
         "console",
-        intake=intake(user_of(request)),
+        intake=[
+            {
+                "incident": i,
+                "claimed_by": claim_of(i, clock.now()),
+                "urgent": i.intake_priority == URGENT,
+            }
+            for i in intake(user_of(request), **intake_options(request))
+        ],
+        intake_options=intake_options(request),
         duty_gaps=units_without_duty(clock.now(), hours=24),
         rows=rows,
         total_rows=total,
@@ -186,6 +223,7 @@ def board_rows(request: HttpRequest) -> HttpResponse:
 def live(request: HttpRequest) -> JsonResponse:
     """What the console refreshes every second: the intake queue and the counters."""
     user = user_of(request)
+    now = clock.now()
     return JsonResponse(
         {
             "intake": [
@@ -193,11 +231,13 @@ def live(request: HttpRequest) -> JsonResponse:
                     "incident_id": i.incident_id,
                     "address": i.address,
                     "content": i.content[:60],
-                    "urgency_label": {"urgent": "紧急", "normal": ""}.get(i.suggested_urgency, ""),
+                    "urgent": i.intake_priority == URGENT,
+                    "cues": i.intake_cues,
+                    "claimed_by": claim_of(i, now),
                     "accepted_epoch": int(i.accepted_at.timestamp()),
                     "url": reverse("incident", args=[i.incident_id]),
                 }
-                for i in intake(user)
+                for i in intake(user, **intake_options(request))
             ],
             "counts": counts(user),
         },

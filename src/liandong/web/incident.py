@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from liandong import clock
 from liandong.accounts.models import User
 from liandong.citylink import backlog
-from liandong.common.errors import InvalidInput
+from liandong.common.errors import DomainError, InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import IncidentStatus, RequestState
-from liandong.incidents.models import Incident, Level
+from liandong.incidents.models import Incident, Level, Satisfaction
 from liandong.supervision.selectors import may_issue
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.selectors import suggest_category
@@ -28,7 +29,7 @@ from liandong.web.common import (
     units_from,
     user_of,
 )
-from liandong.web.console import linkage_units, office_page, page
+from liandong.web.console import claim_of, intake, linkage_units, office_page, page
 
 
 def _pending_requests(user: User, incident: Incident) -> list[dict[str, Any]]:
@@ -100,7 +101,36 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         merge_targets=merge_targets,
         may_issue=may_issue(user),
         levels=Level.choices,
+        satisfaction_choices=Satisfaction.choices,
+        claimed_by_other=(
+            claim_of(incident, clock.now()) if incident.claimed_by_id != user.pk else ""
+        ),
     )
+
+
+@office_page
+@require_POST
+def claim_incident(request: HttpRequest, incident_id: str) -> JsonResponse:
+    """The incident page claims a waiting incident for the dispatcher who opened it (正在研判)."""
+    user = user_of(request)
+    incident = access.access_incident_for_office_action(user, incident_id)
+    try:
+        actions.do_claim_incident(actor=user, incident=incident)
+    except DomainError as exc:  # dispatched meanwhile: nothing to claim
+        return JsonResponse({"claimed": False, "message": exc.message}, status=409)
+    return JsonResponse({"claimed": True})
+
+
+def next_waiting(user: User, after: Incident) -> str | None:
+    """The next incident to triage after `after`: first in the queue's order, not claimed by
+    someone else (a claim that still holds)."""
+    now = clock.now()
+    for candidate in intake(user):
+        if candidate.pk != after.pk and not (
+            candidate.claimed_by_id not in (None, user.pk) and claim_of(candidate, now)
+        ):
+            return reverse("incident", args=[candidate.incident_id])
+    return None
 
 
 @office_page
@@ -193,7 +223,14 @@ def incident_action(request: HttpRequest, incident_id: str, action: str) -> Http
     if action not in handlers:
         return redirect("incident", incident_id)
     call, done = handlers[action]
-    return run_action(request, reverse("incident", args=[incident_id]), call, done)
+    then_next = action == "dispatch" and request.POST.get("then") == "next"
+    return run_action(
+        request,
+        reverse("incident", args=[incident_id]),
+        call,
+        done,
+        after=(lambda: next_waiting(user, incident) or reverse("console")) if then_next else None,
+    )
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

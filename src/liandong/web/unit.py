@@ -219,10 +219,27 @@ def approvals(request: HttpRequest) -> HttpResponse:
     pending = (
         access.visible_extension_requests(user)
         .filter(state=RequestState.PENDING_LEADER)
-        .select_related("instruction__incident", "instruction__unit")
+        .select_related(
+            "instruction__incident__category", "instruction__unit", "created_by", "document"
+        )
         .order_by("created_at", "pk")
     )
-    rows = [{"r": r, "offers": available.allowed(user, r)} for r in pending]
+    results = {
+        d.instruction_id: d
+        for d in Deadline.objects.filter(
+            instruction__in=[r.instruction_id for r in pending], kind="result"
+        )
+    }
+    rows = [
+        {
+            "r": r,
+            "offers": available.allowed(user, r),
+            "refused": available.refused(user, r),
+            "result_deadline": results.get(r.instruction_id),
+            "scan_is_image": bool(r.document and r.document.content_type.startswith("image/")),
+        }
+        for r in pending
+    ]
     return render(
         request,
         "web/unit/approvals.html",

@@ -23,6 +23,11 @@ urlpatterns = [
     path("console/incidents/new", incident.new_incident, name="new-incident"),
     path("console/incidents/<str:incident_id>/", incident.incident_page, name="incident"),
     path(
+        "console/incidents/<str:incident_id>/claim",
+        incident.claim_incident,
+        name="claim-incident",
+    ),
+    path(
         "console/incidents/<str:incident_id>/reveal-phone",
         incident.reveal_phone,
         name="reveal-phone",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from liandong.incidents import access
 from liandong.web.common import user_of
@@ -32,3 +33,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def help_page(request: HttpRequest) -> HttpResponse:
     """The rules of the clocks, for everyone (also before logging in)."""
     return render(request, "web/help/index.html")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico; it lives with the other static files."""
+    return redirect(static("web/favicon.ico"), permanent=True)

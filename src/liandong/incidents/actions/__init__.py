@@ -56,6 +56,7 @@ from liandong.incidents.actions.instruction import (
 )
 from liandong.incidents.actions.intake import (
     do_city_urge_incident,
+    do_claim_incident,
     do_create_manual_incident,
     do_receive_city_incident,
     do_record_phone_reveal,
@@ -97,6 +98,7 @@ __all__ = [
     "do_recompute_deadline",
     "do_record_call_back",
     "do_record_caller_contact",
+    "do_claim_incident",
     "do_record_phone_reveal",
     "do_report_result",
     "do_request_extension",

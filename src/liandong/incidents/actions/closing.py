@@ -16,7 +16,7 @@ from liandong.incidents.actions.kernel import append_event, clean_text
 from liandong.incidents.actions.locks import lock_incident
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import INCIDENT
-from liandong.incidents.models import CallBack, Incident, Role, Satisfaction
+from liandong.incidents.models import REACHED, CallBack, Incident, Role, Satisfaction
 
 
 @transaction.atomic
@@ -51,7 +51,11 @@ def do_record_call_back(
     incident = lock_incident(incident)
     INCIDENT.next_state(incident.status, "call_back")
     if satisfaction not in Satisfaction.values:
-        raise InvalidInput.one("satisfaction", "invalid_choice", "满意度应为满意、基本满意或不满意")
+        raise InvalidInput.one(
+            "satisfaction",
+            "invalid_choice",
+            "请选择回访结果：满意、基本满意、不满意、未接通或无法回访",
+        )
     if reopen and satisfaction != Satisfaction.UNSATISFIED:
         raise InvalidInput.one("reopen", "not_allowed", "只有不满意的回访可以重新处置")
     note = clean_text("note", note, max_length=2000, required=False)
@@ -64,8 +68,9 @@ def do_record_call_back(
         created_by=actor,
         created_at=now,
     )
-    incident.satisfaction = satisfaction
-    incident.save(update_fields=["satisfaction"])
+    if satisfaction in REACHED:  # an unanswered call says nothing of the caller's view
+        incident.satisfaction = satisfaction
+        incident.save(update_fields=["satisfaction"])
     append_event(
         incident=incident,
         kind=EventKind.CALLED_BACK,

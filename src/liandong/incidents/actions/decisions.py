@@ -11,6 +11,7 @@ from django.db import transaction
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
+from liandong.incidents import rules
 from liandong.incidents.actions.deadlines import (
     extend_result_deadline,
     release_result_breach,
@@ -145,6 +146,7 @@ def do_decide_return_request(
 ) -> ReturnRequest:
     """The office decides on a return: reassign to another unit, or insist (维持原派发)."""
     instruction, locked = lock_request(ReturnRequest, request)
+    rules.enforce(rules.decide_own_request(requested_by=locked.created_by_id, decider=actor.pk))
     request_transition(RETURN_REQUEST, locked, "reassign" if reassign_to else "insist")
     if reassign_to is not None:
         do_reassign_instruction(actor=actor, instruction=instruction, unit=reassign_to, reason=note)
@@ -158,6 +160,7 @@ def do_decide_return_request(
 def do_insist_on_instruction(*, actor: User, request: ReturnRequest, note: str) -> Instruction:
     """The office refuses a return: the unit keeps the instruction (维持原派发)."""
     instruction, request = lock_request(ReturnRequest, request)
+    rules.enforce(rules.decide_own_request(requested_by=request.created_by_id, decider=actor.pk))
     _, after_request = request_transition(RETURN_REQUEST, request, "insist")
     before, after = instruction_transition(instruction, "insist")
     note = clean_text("note", note, max_length=1000)
@@ -198,6 +201,7 @@ def do_decide_join_request(
     note: str = "",
 ) -> JoinRequest:
     instruction, request = lock_request(JoinRequest, request)
+    rules.enforce(rules.decide_own_request(requested_by=request.created_by_id, decider=actor.pk))
     _, after = request_transition(JOIN_REQUEST, request, "approve" if approve else "refuse")
     if not approve and not (note or "").strip():
         raise InvalidInput.one("note", "required", "不同意时请说明理由")
@@ -251,6 +255,7 @@ def do_decide_extension(
 ) -> ExtensionRequest:
     """The office grants (moving the result deadline, the original kept) or refuses."""
     instruction, request = lock_request(ExtensionRequest, request)
+    rules.enforce(rules.decide_own_request(requested_by=request.created_by_id, decider=actor.pk))
     before_state, after = request_transition(
         EXTENSION_REQUEST, request, "grant" if grant else "refuse"
     )

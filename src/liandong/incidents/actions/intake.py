@@ -26,6 +26,10 @@ from liandong.incidents.actions.locks import lock_incident
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import INCIDENT, INSTRUCTION
 from liandong.incidents.models import Incident, Source
+from liandong.incidents.urgency import URGENT, assess
+
+#: A claim (正在研判) older than this no longer holds others off.
+CLAIM_MINUTES = 10
 
 
 @transaction.atomic
@@ -67,6 +71,7 @@ def do_create_manual_incident(
         police_dispatched=police_dispatched,
         raw_request=payload,
         created_by=actor,
+        **_urgency(content, address, "", police_dispatched),
     )
     incident.incident_id = f"QY{clock.to_beijing(now):%Y%m%d}{incident.pk:06d}"
     incident.save(update_fields=["incident_id"])
@@ -128,6 +133,7 @@ def do_receive_city_incident(
         coordinate_system=coordinate_system,
         content=content,
         city_category=city_category,
+        **_urgency(content, address, urgency, police_dispatched),
         police_dispatched=police_dispatched,
         suggested_urgency=urgency,
         repeat_calls=repeat_calls,
@@ -155,6 +161,11 @@ def do_supplement_incident(*, incident: Incident, text: str, source: str = "市�
     incident = lock_incident(incident)
     INCIDENT.next_state(incident.status, "supplement")
     body = clean_text("text", text, max_length=2000)
+    more = assess(content=body, address="", suggested_urgency="", police_dispatched=False)
+    if more.priority == URGENT:  # danger reported later moves a waiting incident up
+        incident.intake_priority = URGENT
+        incident.intake_cues = list(dict.fromkeys([*incident.intake_cues, *more.cues]))[:6]
+        incident.save(update_fields=["intake_priority", "intake_cues"])
     append_event(
         incident=incident,
         kind=EventKind.SUPPLEMENTED,
@@ -221,3 +232,35 @@ def do_record_phone_reveal(*, actor: User, incident: Incident) -> None:
         summary=f"{actor_label(actor)}查看了报警人完整电话",
         actor=actor,
     )
+
+
+@transaction.atomic
+def do_claim_incident(*, actor: User, incident: Incident) -> Incident:
+    """A dispatcher starts triaging a waiting incident (正在研判 · who), so that others see it is
+    taken. Opening it again within CLAIM_MINUTES changes nothing; a stale claim passes on."""
+    incident = lock_incident(incident)
+    INCIDENT.next_state(incident.status, "claim")
+    now = clock.now()
+    if (
+        incident.claimed_by_id == actor.pk
+        and incident.claimed_at is not None
+        and now - incident.claimed_at < timedelta(minutes=CLAIM_MINUTES)
+    ):
+        return incident
+    incident.claimed_by = actor
+    incident.claimed_at = now
+    incident.save(update_fields=["claimed_by", "claimed_at"])
+    append_event(
+        incident=incident,
+        kind=EventKind.CLAIMED,
+        summary=f"{actor_label(actor)}开始研判",
+        actor=actor,
+    )
+    return incident
+
+
+def _urgency(content: str, address: str, urgency: str, police: bool) -> dict[str, Any]:
+    found = assess(
+        content=content, address=address, suggested_urgency=urgency, police_dispatched=police
+    )
+    return {"intake_priority": found.priority, "intake_cues": list(found.cues)}

@@ -50,9 +50,11 @@ def clean_text(field: str, value: str | None, *, max_length: int, required: bool
     """Trimmed text input; a 422 naming the field when it is empty or too long."""
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput.one(field, "required", f"{field} 不能为空")
+        raise InvalidInput.one(field, "required", "不能为空（也不能只有空格）")
     if len(value) > max_length:
-        raise InvalidInput.one(field, "too_long", f"{field} 不能超过{max_length}个字符")
+        raise InvalidInput.one(
+            field, "too_long", f"不能超过{max_length}个字符（现有{len(value)}个）"
+        )
     return value
 
 

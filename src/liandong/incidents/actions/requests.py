@@ -220,6 +220,7 @@ def do_leader_decide_extension(
 ) -> ExtensionRequest:
     """The unit's leader in charge signs off (主管领导签字) before the office sees it."""
     instruction, request = lock_request(ExtensionRequest, request)
+    rules.enforce(rules.decide_own_request(requested_by=request.created_by_id, decider=actor.pk))
     before, after = request_transition(
         EXTENSION_REQUEST, request, "leader_approve" if approve else "leader_reject"
     )

@@ -23,7 +23,9 @@
     });
     document.querySelectorAll("[data-age]").forEach(function (el) {
       var s = now - parseFloat(el.dataset.age), m = Math.floor(s / 60);
-      el.textContent = m < 1 ? "刚刚" : m < 60 ? m + "分钟前" : Math.floor(m / 60) + "小时" + (m % 60) + "分钟前";
+      el.textContent = "已等待" + (m < 1 ? "不到1分钟" : m < 60 ? m + "分钟" : Math.floor(m / 60) + "小时" + (m % 60) + "分钟");
+      // waiting grows warmer: 5 minutes a warning, 15 overdue (the urgent sign limit is 10)
+      el.className = "age " + (m >= 15 ? "state-overdue" : m >= 5 ? "state-warning" : "state-running");
     });
   }
   setInterval(tick, 1000);
@@ -156,14 +158,24 @@
           if (!data.intake.length) { list.innerHTML = '<li class="empty">暂无待研判警情</li>'; }
           data.intake.forEach(function (i) {
             var li = document.createElement("li");
-            if (fresh.indexOf(i.incident_id) >= 0) li.className = "fresh";
+            li.className = (fresh.indexOf(i.incident_id) >= 0 ? "fresh " : "") + (i.urgent ? "urgent" : "");
             li.dataset.incident = i.incident_id;
             var a = document.createElement("a");
             a.href = i.url;
             a.innerHTML = '<span class="age" data-age="' + i.accepted_epoch + '"></span>' +
-              '<span class="addr"></span><br><span class="muted text"></span>';
+              (i.claimed_by ? '<span class="claim"></span>' : "") +
+              '<span class="addr"></span><br><span class="muted text"></span><span class="cues"></span>';
+            if (i.claimed_by) a.querySelector(".claim").textContent = "正在研判 · " + i.claimed_by;
             a.querySelector(".addr").textContent = i.address;
-            a.querySelector(".text").textContent = (i.urgency_label ? "【" + i.urgency_label + "】" : "") + i.content;
+            i.cues.forEach(function (c) {
+              var cue = document.createElement("span");
+              cue.className = "cue"; cue.textContent = c;
+              a.querySelector(".cues").appendChild(cue);
+            });
+            var text = a.querySelector(".text");
+            text.textContent = i.content;
+            if (i.urgent) text.insertAdjacentHTML("afterbegin", '<b class="urgent-mark">【紧急】</b>');
+            if (i.cues.length) a.querySelector(".cues").insertAdjacentHTML("beforebegin", "<br>");
             li.appendChild(a); list.appendChild(li);
           });
           var count = document.getElementById("intake-count");
@@ -172,6 +184,7 @@
             var el = document.getElementById("count-" + k);
             if (el) { el.textContent = data.counts[k]; el.style.display = data.counts[k] ? "" : "none"; }
           });
+          document.dispatchEvent(new CustomEvent("liandong:intake"));
           if (fresh.length) {
             alertText("新警情 " + fresh.length + " 起待研判");
             beep(2);
@@ -216,7 +229,13 @@
         var select = form.elements.cooperating_units;
         select.dataset.proposed = (p.cooperating_units || []).map(function (u) { return u.code; }).join(" ");
         if (!select.disabled) selectProposed(select);
+        select.dispatchEvent(new CustomEvent("picker:sync"));
         if (p.street) form.elements.street.value = p.street.code;
+        var hint = document.getElementById("escalates-when");
+        if (hint) {
+          hint.hidden = !p.escalates_when;
+          hint.querySelector("span").textContent = p.escalates_when || "";
+        }
       });
   });
 
@@ -236,6 +255,7 @@
     select.disabled = !linked;
     if (linked) { selectProposed(select); }
     else { Array.prototype.forEach.call(select.options, function (o) { o.selected = false; }); }
+    select.dispatchEvent(new CustomEvent("picker:sync"));
   });
 
   // The monthly bulletin: a candidate case is appended to the typical cases (a blank line apart).
@@ -248,4 +268,68 @@
     button.disabled = true;
     area.focus();
   });
+
+  // Textareas count against their limit; a required field of spaces only is refused here, in
+  // Chinese, before anything is sent (the server refuses it too).
+  function counters() {
+    document.querySelectorAll("textarea[maxlength]").forEach(function (area) {
+      if (area.dataset.counted) return;
+      area.dataset.counted = "1";
+      var out = document.createElement("div");
+      out.className = "counter";
+      area.insertAdjacentElement("afterend", out);
+      function show() {
+        var n = area.value.length, max = parseInt(area.getAttribute("maxlength"), 10);
+        out.textContent = n + " / " + max;
+        out.classList.toggle("near", n > max * 0.9);
+      }
+      area.addEventListener("input", show);
+      show();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", counters);
+  document.addEventListener("input", function (ev) {
+    if (ev.target.matches && ev.target.matches("textarea, input")) ev.target.setCustomValidity("");
+  });
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target, bad = null;
+    form.querySelectorAll("textarea[required], input[required]:not([type=file]):not([type=radio]):not([type=checkbox])").forEach(function (el) {
+      if (!bad && el.value.length && !el.value.trim()) bad = el;
+    });
+    if (bad) {
+      ev.preventDefault();
+      bad.setCustomValidity("不能只填空格");
+      bad.reportValidity();
+    }
+  }, true);
+
+  // Photos chosen for a report are shown as thumbnails before sending.
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (!input.dataset || !input.dataset.thumbs) return;
+    var box = document.getElementById(input.dataset.thumbs);
+    box.innerHTML = "";
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      if (!/^image\//.test(file.type)) return;
+      var img = document.createElement("img");
+      img.alt = file.name;
+      img.src = URL.createObjectURL(file);
+      box.appendChild(img);
+    });
+  });
+
+  // Call-back: reopening is offered only with 不满意.
+  function reopenChoice() {
+    var form = document.getElementById("callback-form");
+    if (!form) return;
+    var choice = document.getElementById("reopen-choice");
+    var picked = form.querySelector("input[name=satisfaction]:checked");
+    var unhappy = picked && picked.value === "unsatisfied";
+    choice.hidden = !unhappy;
+    if (!unhappy) choice.querySelector("input").checked = false;
+  }
+  document.addEventListener("change", function (ev) {
+    if (ev.target.name === "satisfaction") reopenChoice();
+  });
+  document.addEventListener("DOMContentLoaded", reopenChoice);
 })();
