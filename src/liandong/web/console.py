@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,16 +22,16 @@ from liandong.incidents import access
 from liandong.incidents.actions.intake import CLAIM_MINUTES
 from liandong.incidents.actions.kernel import actor_label
 from liandong.incidents.lifecycle import (
-    FINAL_INSTRUCTION_VALUES,
     IncidentStatus,
     InstructionState,
     RequestState,
 )
-from liandong.incidents.models import Deadline, DeadlineState, Incident, Instruction
+from liandong.incidents.models import Incident
 from liandong.incidents.urgency import URGENT
 from liandong.rosters.selectors import units_without_duty
 from liandong.units.models import Category, Unit, UnitKind
-from liandong.web.common import BoardRow, board_row, login_required_for, run_action, user_of
+from liandong.web.board import EXPORT_ROWS, board, export_rows
+from liandong.web.common import login_required_for, run_action, user_of
 from liandong.web.exports import local, xlsx_response
 
 office_page = login_required_for(access.reads_everything)
@@ -107,57 +106,10 @@ def linkage_units() -> list[Unit]:
     )
 
 
-#: A deadline whose clock runs (open and not paused): the board and the workbench sort by the
-#: nearest one.
-RUNNING_CLOCK = Q(deadlines__state=DeadlineState.OPEN, deadlines__paused_at__isnull=True)
-
-BOARD_ROWS = 50
-BOARD_ROWS_ALL = 300
-EXPORT_ROWS = 10_000
-
-
-def _open_instructions(user: User) -> QuerySet[Instruction]:
-    return access.visible_instructions(user).exclude(state__in=FINAL_INSTRUCTION_VALUES)
-
-
-def board(request: HttpRequest) -> tuple[list[BoardRow], int, dict[str, str]]:
-    """Open instructions ordered in the database by their nearest running deadline (or by
-    dispatch time), filtered; returns the rows to show, how many there are, and the filters."""
-    filters = {k: request.GET.get(k, "") for k in ("unit", "level", "category", "street", "sort")}
-    qs = _open_instructions(user_of(request))
-    if filters["unit"]:
-        qs = qs.filter(unit__code=filters["unit"])
-    if filters["level"] in ("1", "2"):
-        qs = qs.filter(level=int(filters["level"]))
-    if filters["category"]:
-        qs = qs.filter(incident__category__code=filters["category"])
-    if filters["street"]:
-        qs = qs.filter(incident__street__code=filters["street"])
-    total = qs.count()
-    if filters["sort"] == "dispatched":
-        qs = qs.order_by("-dispatched_at", "-id")
-    else:
-        qs = qs.annotate(next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK)).order_by(
-            F("next_due").asc(nulls_last=True), "id"
-        )
-    limit = (
-        EXPORT_ROWS
-        if request.GET.get("format") == "xlsx"
-        else BOARD_ROWS_ALL
-        if request.GET.get("all")
-        else BOARD_ROWS
-    )
-    rows = qs.select_related("incident", "unit", "incident__category").prefetch_related(
-        Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
-    )[:limit]
-    now = clock.now()
-    return [board_row(inst, now) for inst in rows], total, filters
-
-
 @office_page
 def console(request: HttpRequest) -> HttpResponse:
-    rows, total, filters = board(request)
     if request.GET.get("format") == "xlsx":
+        listed, filters = export_rows(request)
         return xlsx_response(
             name="在办指令时限看板",
             filters="；".join(f"{k}={v}" for k, v in filters.items() if v),
@@ -184,9 +136,10 @@ def console(request: HttpRequest) -> HttpResponse:
                     local(r.deadline.due_at) if r.deadline else "",
                     STATUS_LABELS.get(r.status, ""),
                 ]
-                for r in rows
+                for r in listed
             ),
         )
+    rows, total, filters = board(request)
     return page(
         request,
         "web/office/console.html",

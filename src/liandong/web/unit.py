@@ -19,6 +19,7 @@ from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, RequestState
 from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState, Urge
 from liandong.rosters.selectors import on_duty
 from liandong.units.models import Unit, UnitKind
+from liandong.web.board import RUNNING_CLOCK
 from liandong.web.common import (
     board_row,
     local_time,
@@ -27,7 +28,6 @@ from liandong.web.common import (
     units_from,
     user_of,
 )
-from liandong.web.console import RUNNING_CLOCK
 
 unit_page = login_required_for(access.is_unit_user)
 
