@@ -116,6 +116,7 @@ def instruction_try(world: World, seat: str, name: str, inst: Instruction) -> An
         ),
         "urge": ("urge", {"note": "请尽快处置"}),
         "reassign": ("reassign", {"unit": OTHER, "reason": "职责调整"}),
+        "cancel": ("cancel", {"reason": "无需该单位参与"}),
         "accept_result": ("accept-result", {"note": ""}),
         "send_back_result": ("send-back-result", {"reason": "情况不完整"}),
     }[name]

@@ -201,3 +201,53 @@ def test_a_leader_cannot_approve_their_own_extension_request(db, frozen_at):
     assert api.status_code == 409 and api.json()["error"]["code"] == "own_request"
     assert "leader_approve" in available.allowed(other_leader, request)
     actions.do_leader_decide_extension(actor=other_leader, request=request, approve=True)
+
+
+def test_the_office_stands_down_one_cooperating_unit_and_the_city_hears_of_it(db, frozen_at):
+    from liandong.citylink.models import CityReport
+    from liandong.incidents.models import Deadline, Notification
+    from liandong.units.models import Category
+    from tests.factories import unit
+
+    frozen_at("2026-11-30T09:00:00+08:00")
+    office = office_user()
+    incident, _ = actions.do_receive_city_incident(
+        incident_id="SY2026113000001",
+        received_at=clock.now(),
+        transferred_at=clock.now(),
+        caller_phone="13800000000",
+        address="于洪区陵西街道怒江北街188号",
+        content="楼道供热管线漏水",
+        police_dispatched=False,
+        raw_request={},
+        raw_body="{}",
+        content_hash="x",
+    )
+    actions.do_dispatch_incident(
+        actor=office,
+        incident=incident,
+        incident_class="linked_disposal",
+        level=1,
+        category=Category.objects.get(code="heating-leak"),
+        primary_unit=unit("housing"),
+        cooperating_units=[unit("urban-constr")],
+    )
+    coop = instruction_of(incident, "urban-constr")
+    actions.do_sign_instruction(actor=unit_user("urban-constr"), instruction=coop)
+    primary = instruction_of(incident, "housing")
+    refused = available.refused(office, primary)["cancel"]
+    assert "主责单位不能单独撤销" in refused.reason
+    client = client_for(office)
+    client.post(f"/console/instructions/{coop.pk}/stand-down", {"reason": "  "})
+    assert instruction_of(incident, "urban-constr").state == "signed"  # a reason is required
+    client.post(f"/console/instructions/{coop.pk}/stand-down", {"reason": "现场无需市政配合"})
+    coop.refresh_from_db()
+    assert coop.state == "cancelled"
+    assert not Deadline.objects.filter(instruction=coop, state="open").exists()
+    event = Event.objects.get(instruction=coop, kind="stood_down")
+    assert "现场无需市政配合" in event.summary
+    assert Notification.objects.filter(unit__code="urban-constr", kind="withdrawn").exists()
+    assert instruction_of(incident, "housing").state == "pending_sign"  # the others go on
+    reports = CityReport.objects.filter(incident=incident, type="dispatched").order_by("sequence")
+    assert reports.count() == 2
+    assert reports.last().data["cooperating"] == []  # the city hears the new set of units

@@ -227,6 +227,17 @@ def reassign(request: HttpRequest, instruction_id: int, payload: schemas.Reassig
 
 
 @instructions.post(
+    "/{instruction_id}/cancel",
+    response={200: schemas.InstructionOut, **ERRORS},
+    summary="撤销一个协同单位的指令（停止其处置，上报市平台单位变更）",
+)
+def stand_down(request: HttpRequest, instruction_id: int, payload: schemas.ReasonIn) -> Status:
+    user, instruction = _office_instruction(request, instruction_id)
+    actions.do_stand_down_instruction(actor=user, instruction=instruction, reason=payload.reason)
+    return Status(200, instruction_out(request, instruction_id))
+
+
+@instructions.post(
     "/{instruction_id}/accept-result",
     response={200: schemas.InstructionOut, **ERRORS},
     summary="审核通过处置结果",

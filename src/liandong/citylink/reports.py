@@ -19,6 +19,7 @@ REPORT_TYPE_OF_EVENT: dict[EventKind, str] = {
     EventKind.DISPATCHED: "dispatched",
     EventKind.UNITS_ADDED: "dispatched",
     EventKind.REASSIGNED: "dispatched",
+    EventKind.STOOD_DOWN: "dispatched",
     EventKind.REOPENED: "dispatched",
     EventKind.SIGNED: "signed",
     EventKind.CALLER_CONTACTED: "caller_contacted",

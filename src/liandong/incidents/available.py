@@ -120,6 +120,7 @@ INSTRUCTION_RULES: dict[str, Callable[[Instruction], rules.Refusal | None]] = {
     "contact_caller": lambda i: rules.contact_caller(role=i.role),
     "report_result": report_result_refusal,
     "request_extension": extension_refusal,
+    "cancel": lambda i: rules.stand_down(role=i.role),
 }
 
 
@@ -136,6 +137,7 @@ INSTRUCTION_OFFERS: list[tuple[str, Seat]] = [
     ("request_extension", _unit),
     ("urge", _office),
     ("reassign", _office),
+    ("cancel", _office),
     ("accept_result", _office),
     ("send_back_result", _office),
 ]

@@ -22,6 +22,7 @@ class EventKind(StrEnum):
     MERGED = "merged"
     REPEAT_CALL = "repeat_call"
     CLAIMED = "claimed"
+    STOOD_DOWN = "stood_down"
     UNITS_ADDED = "units_added"
     CLOSED = "closed"
     CALLED_BACK = "called_back"
@@ -76,6 +77,7 @@ EVENT_KIND_LABELS: dict[str, str] = {
     EventKind.MERGED: "合并为重复警情",
     EventKind.REPEAT_CALL: "重复来电并入",
     EventKind.CLAIMED: "开始研判",
+    EventKind.STOOD_DOWN: "撤销单位指令",
     EventKind.UNITS_ADDED: "增派单位",
     EventKind.CLOSED: "办结",
     EventKind.CALLED_BACK: "回访",

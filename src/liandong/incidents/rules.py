@@ -67,3 +67,10 @@ def decide_own_request(*, requested_by: int | None, decider: int) -> Refusal | N
     if requested_by is not None and requested_by == decider:
         return Refusal("own_request", "不能审批自己提交的申请，请由本单位其他主管领导审批")
     return None
+
+
+def stand_down(*, role: str) -> Refusal | None:
+    """One cooperating unit may be stood down; the primary unit is changed by reassigning."""
+    if role == PRIMARY:
+        return Refusal("primary_unit", "主责单位不能单独撤销；如需更换，请改派")
+    return None

@@ -265,6 +265,12 @@ def instruction_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             ),
             "已改派",
         ),
+        "stand-down": (
+            lambda: actions.do_stand_down_instruction(
+                actor=user, instruction=inst, reason=post.get("reason", "")
+            ),
+            "已撤销该单位的指令",
+        ),
         "accept": (
             lambda: actions.do_accept_result(
                 actor=user, instruction=inst, note=post.get("note", "")

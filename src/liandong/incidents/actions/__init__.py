@@ -43,6 +43,7 @@ from liandong.incidents.actions.incident import (
     do_dispatch_incident,
     do_merge_incident,
     do_return_to_city,
+    do_stand_down_instruction,
     do_withdraw_incident,
 )
 from liandong.incidents.actions.instruction import (
@@ -109,6 +110,7 @@ __all__ = [
     "do_sign_instruction",
     "do_supplement_incident",
     "do_upload_attachment",
+    "do_stand_down_instruction",
     "do_withdraw_incident",
     "do_urge_instruction",
     "recompute_working_day_deadlines",

@@ -11,6 +11,7 @@ from django.db import transaction
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import FieldError, InvalidInput
+from liandong.incidents import rules
 from liandong.incidents.actions.deadlines import create_deadlines, stop_deadlines
 from liandong.incidents.actions.kernel import (
     actor_label,
@@ -313,3 +314,35 @@ def do_withdraw_incident(
         after={"status": after, "cancelled_units": cancelled},
     )
     return incident
+
+
+@transaction.atomic
+def do_stand_down_instruction(*, actor: User, instruction: Instruction, reason: str) -> Instruction:
+    """撤销 one cooperating unit's instruction (its help is no longer needed): its clocks stop, its
+    pending requests lapse, it is told why, and the city gets the new set of units."""
+    instruction = lock_instruction(instruction)
+    before_state, after_state = instruction_transition(instruction, "cancel")
+    rules.enforce(rules.stand_down(role=instruction.role))
+    reason = clean_text("reason", reason, max_length=1000)
+    now = clock.now()
+    stop_deadlines(instruction, now)
+    cancel_pending_requests(instruction, at=now, why="指令已撤销")
+    set_instruction_state(instruction, after_state, finished_at=now)
+    notify(
+        unit=instruction.unit,
+        incident=instruction.incident,
+        instruction=instruction,
+        kind="withdrawn",
+        text=f"区联动办已撤销贵单位的指令，停止处置：{reason}",
+    )
+    append_event(
+        incident=instruction.incident,
+        instruction=instruction,
+        kind=EventKind.STOOD_DOWN,
+        summary=f"撤销{instruction.unit.name}的指令：{reason}",
+        actor=actor,
+        before={"state": before_state},
+        after={"state": after_state},
+        data={"reason": reason},
+    )
+    return instruction
