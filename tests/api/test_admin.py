@@ -54,10 +54,12 @@ def test_changing_a_tier_in_the_admin_writes_the_tier_history(admin_client):
         "kind": unit.kind,
         "tier": "1",
         "street_code": "",
-        "aliases": "[]",
+        "aliases_text": "",
         "role_note": "",
         "duty_phone": "024-12345678",
         "active": "on",
+        "tier_reason": "职责调整",
+        "tier_document": "于联办〔2026〕5号",
         "tier_changes-TOTAL_FORMS": "1",
         "tier_changes-INITIAL_FORMS": "1",
         "tier_changes-MIN_NUM_FORMS": "0",
@@ -70,7 +72,8 @@ def test_changing_a_tier_in_the_admin_writes_the_tier_history(admin_client):
     unit.refresh_from_db()
     assert unit.tier == 1 and unit.duty_phone == "024-12345678"
     change = TierChange.objects.filter(unit=unit).last()
-    assert (change.from_tier, change.to_tier, change.reason) == (2, 1, "管理后台调整")
+    assert (change.from_tier, change.to_tier, change.reason) == (2, 1, "职责调整")
+    assert change.document_number == "于联办〔2026〕5号"
     history = admin_client.get(reverse("admin:units_unit_history", args=[unit.pk]))
     assert history.status_code == 200
 

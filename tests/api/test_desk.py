@@ -251,3 +251,73 @@ def test_the_office_stands_down_one_cooperating_unit_and_the_city_hears_of_it(db
     reports = CityReport.objects.filter(incident=incident, type="dispatched").order_by("sequence")
     assert reports.count() == 2
     assert reports.last().data["cooperating"] == []  # the city hears the new set of units
+
+
+def test_the_admin_speaks_chinese_where_django_does_not(db):
+    from liandong.accounts.models import User
+
+    admin = User.objects.create_superuser("zh-admin", password="Str0ng-Passw0rd!")
+    client = client_for(admin)
+    add_user = client.get("/admin/accounts/user/add/").content.decode()
+    assert "After you" not in add_user and "创建用户后" in add_user
+    catalog = client.get("/admin/jsi18n/").content.decode()
+    assert "\\u5168\\u90e8\\u9009\\u62e9" in catalog or "全部选择" in catalog
+    instructions = client.get("/admin/incidents/instruction/").content.decode()
+    assert ">承办单位<" in instructions or "承办单位" in instructions
+    assert (
+        "INCIDENT" not in instructions.upper().split("<TITLE>")[0]
+        or ">Incident<" not in instructions
+    )
+
+
+def test_a_units_aliases_are_lines_and_a_tier_change_needs_its_reason_and_document(db):
+    from liandong.accounts.models import User
+    from liandong.units.models import TierChange
+    from tests.factories import unit
+
+    admin = User.objects.create_superuser("unit-admin", password="Str0ng-Passw0rd!")
+    client = client_for(admin)
+    housing = unit("housing")
+    url = f"/admin/units/unit/{housing.pk}/change/"
+    form = client.get(url).content.decode()
+    assert 'name="aliases_text"' in form and "[]" not in form.split('name="aliases_text"')[1][:80]
+    body = {
+        "code": housing.code,
+        "name": housing.name,
+        "kind": housing.kind,
+        "tier": "3",
+        "street_code": housing.street_code,
+        "role_note": housing.role_note,
+        "duty_phone": housing.duty_phone,
+        "active": "on",
+        "aliases_text": "房产局\n区住房局\n房产局\n",
+        "tier_changes-TOTAL_FORMS": "0",
+        "tier_changes-INITIAL_FORMS": "0",
+    }
+    refused = client.post(url, body)
+    assert refused.status_code == 200 and "调整联动级别时请填写调整原因" in refused.content.decode()
+    assert unit("housing").tier == housing.tier
+    done = client.post(
+        url, {**body, "tier_reason": "职责调整", "tier_document": "于联办〔2026〕3号"}
+    )
+    assert done.status_code == 302
+    changed = unit("housing")
+    assert changed.tier == 3 and changed.aliases == ["房产局", "区住房局"]
+    change = TierChange.objects.get(unit=changed, to_tier=3)
+    assert (change.reason, change.document_number) == ("职责调整", "于联办〔2026〕3号")
+    assert str(change) == "区房产局：二级联动单位 → 三级联动单位"
+
+
+def test_error_pages_are_chinese_with_a_way_back_and_the_favicon_is_served(db):
+    office = office_user()
+    client = client_for(office)
+    missing = client.get("/console/incidents/NOPE/")
+    html = missing.content.decode()
+    assert missing.status_code == 404 and "页面不存在" in html and 'href="/"' in html
+    unit_user_client = client_for(unit_user("housing"))
+    refused = unit_user_client.get("/console/")
+    assert refused.status_code in (302, 403)
+    if refused.status_code == 403:
+        assert "无权操作" in refused.content.decode()
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"].endswith("favicon.ico")

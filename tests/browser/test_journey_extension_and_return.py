@@ -8,13 +8,23 @@ Here: an extension (duty officer → unit leader → office) and a return reassi
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.browser.conftest import Site, local_input
 from tests.browser.journeys import expect, messages, open_from_workbench
 from tests.factories import dispatched, instruction_of
 
 # --- 2. extension: duty officer → unit leader → office -------------------------------------
+
+
+def deadline_text(moment: datetime) -> str:
+    """A deadline as the screens write it: "12-03 24:00" for the end of a day."""
+    from liandong import clock
+
+    local = clock.to_beijing(moment)
+    if (local.hour, local.minute) == (0, 0):
+        return f"{local - timedelta(days=1):%m-%d} 24:00"
+    return f"{local:%m-%d %H:%M}"
 
 
 def test_an_extension_goes_from_the_duty_officer_to_the_leader_to_the_office(site: Site) -> None:
@@ -36,9 +46,7 @@ def test_an_extension_goes_from_the_duty_officer_to_the_leader_to_the_office(sit
 
     phone = site.page("phone", officer)
     phone.goto(f"/unit/instructions/{inst.pk}/")
-    expect(phone.locator(".deadlines")).to_contain_text(
-        clock.to_beijing(original).strftime("%m-%d %H:%M")
-    )
+    expect(phone.locator(".deadlines")).to_contain_text(deadline_text(original))
     details = phone.locator("details", has_text="进展报告与延期申请")
     details.locator("summary").tap()
     details.locator("textarea[name=progress]").fill("已更换阀门，管网需整体改造")
@@ -56,7 +64,9 @@ def test_an_extension_goes_from_the_duty_officer_to_the_leader_to_the_office(sit
     expect(boss).to_have_url(re.compile(r"/unit/approvals/$"))
     card = boss.locator("section.card", has_text=incident.address)
     expect(card).to_contain_text("需等待供热公司停热后施工")
-    expect(card).to_contain_text(f"申请延至：{wanted:%Y-%m-%d %H:%M}")
+    expect(card).to_contain_text("申请延至")
+    expect(card).to_contain_text(deadline_text(wanted))
+    expect(card).to_contain_text(f"现处置时限{deadline_text(original)}")
     card.locator("textarea[name=note]").fill("情况属实")
     boss.locator(f"#approve-{request.pk}").tap()
     expect(messages(boss)).to_contain_text("已同意，报区联动办审核")
@@ -83,9 +93,8 @@ def test_an_extension_goes_from_the_duty_officer_to_the_leader_to_the_office(sit
 
     phone.reload()
     expect(phone.locator(".deadlines")).to_contain_text(f"{wanted:%m-%d %H:%M}")
-    expect(phone.locator(".deadlines")).not_to_contain_text(
-        clock.to_beijing(original).strftime("%m-%d %H:%M")
-    )
+    expect(phone.locator(".deadlines")).not_to_contain_text(deadline_text(original))
+    expect(phone.locator("#extension-granted")).to_contain_text(deadline_text(wanted))
     phone.locator("details", has_text="进展报告与延期申请").locator("summary").tap()
     expect(phone.locator("details", has_text="进展报告与延期申请")).to_contain_text(
         f"已同意，延至{wanted:%m-%d %H:%M}"

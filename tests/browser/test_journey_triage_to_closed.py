@@ -69,7 +69,7 @@ def test_a_linked_disposal_incident_goes_from_triage_to_closed(site: Site) -> No
     expect(messages(desk)).to_contain_text("已派发")
     heading = desk.locator("h1")
     expect(heading).to_contain_text("处置中")
-    expect(heading).to_contain_text("一级指令（紧急类）")
+    expect(heading).to_contain_text("一级（紧急）")
     expect(heading).to_contain_text("联动处置类")
     expect(desk.locator("#triage")).to_have_count(0)
     for name, role in (

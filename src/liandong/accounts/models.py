@@ -64,10 +64,12 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for a program acting as `user`. Only the hash is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name="使用人", on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField("用途", max_length=100)
     prefix = models.CharField("前缀", max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)

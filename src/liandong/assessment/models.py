@@ -42,11 +42,19 @@ class Bulletin(models.Model):
     data = models.JSONField("统计数据", default=dict)
     drafted_at = models.DateTimeField("起草时间")
     drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="起草人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     published_at = models.DateTimeField("印发时间", null=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="印发人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:

@@ -74,6 +74,7 @@ def case_candidates(month: date) -> list[CaseCandidate]:
     for deadline in late[: MAX_CANDIDATES * 2]:
         if len(found) >= MAX_CANDIDATES:
             break
+        assert deadline.completed_at is not None  # a missed deadline was completed late
         hours = (deadline.completed_at - deadline.due_at).total_seconds() / 3600
         instruction = deadline.instruction
         found.setdefault(

@@ -42,6 +42,7 @@ def report_dict(report: CityReport, user: User | None = None) -> dict[str, Any]:
         "incident_id": report.incident.incident_id,
         "sequence": report.sequence,
         "type": report.type,
+        "type_label": report.get_type_display(),
         "state": report.state,
         "state_label": report.get_state_display(),
         "attempts": report.attempts,

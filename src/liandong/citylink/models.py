@@ -11,6 +11,21 @@ from simple_history.models import HistoricalRecords
 
 from liandong.outbox.models import AttemptRecord, OutboxItem, OutboxState
 
+#: What the city's follow-up messages and the district's reports are called on screen (the wire
+#: format keeps the contract's codes).
+MESSAGE_TYPE_LABELS = {"supplement": "补充警情信息", "urge": "催办", "withdraw": "撤回"}
+REPORT_TYPE_LABELS = {
+    "returned": "退回市平台",
+    "dispatched": "派发（单位组成）",
+    "signed": "签收",
+    "caller_contacted": "联系报警人",
+    "feedback": "首次反馈",
+    "extended": "延期",
+    "result": "处置结果",
+    "closed": "办结",
+    "withdrawn": "已撤回",
+}
+
 
 class CityPeer(models.Model):
     peer_id = models.CharField(
@@ -45,11 +60,13 @@ class KeyDirection(models.TextChoices):
 class PeerKey(models.Model):
     """A shared secret, stored encrypted. Several may be active at once (rotation)."""
 
-    peer = models.ForeignKey(CityPeer, on_delete=models.CASCADE, related_name="keys")
+    peer = models.ForeignKey(
+        CityPeer, verbose_name="对端", on_delete=models.CASCADE, related_name="keys"
+    )
     direction = models.CharField("用途", max_length=10, choices=KeyDirection.choices)
     label = models.CharField("说明", max_length=100, blank=True)
     fingerprint = models.CharField("指纹", max_length=16, editable=False)
-    secret_encrypted = models.TextField(editable=False)
+    secret_encrypted = models.TextField("密钥（加密保存）", editable=False)
     active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     revoked_at = models.DateTimeField("停用时间", null=True, blank=True)
@@ -67,15 +84,24 @@ class InboundMessage(models.Model):
     """A follow-up message from the city (supplement / urge / withdraw), kept once."""
 
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.PROTECT, related_name="city_messages"
+        "incidents.Incident",
+        verbose_name="警情",
+        on_delete=models.PROTECT,
+        related_name="city_messages",
     )
-    message_id = models.CharField(max_length=64)
-    type = models.CharField(max_length=20)
-    sent_at = models.DateTimeField()
-    text = models.TextField(blank=True)
-    content_hash = models.CharField(max_length=64)
-    raw_body = models.TextField()
-    received_at = models.DateTimeField()
+    message_id = models.CharField("消息编号", max_length=64)
+    type = models.CharField("类型", max_length=20, choices=MESSAGE_TYPE_LABELS.items())
+    sent_at = models.DateTimeField(
+        "发送时间",
+    )
+    text = models.TextField("内容", blank=True)
+    content_hash = models.CharField("内容摘要", max_length=64)
+    raw_body = models.TextField(
+        "原始报文",
+    )
+    received_at = models.DateTimeField(
+        "接收时间",
+    )
 
     class Meta:
         verbose_name = "市平台后续消息"
@@ -94,16 +120,19 @@ ReportState = OutboxState
 
 class CityReport(OutboxItem):
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.PROTECT, related_name="city_reports"
+        "incidents.Incident",
+        verbose_name="警情",
+        on_delete=models.PROTECT,
+        related_name="city_reports",
     )
     sequence = models.PositiveIntegerField("序号")
     report_id = models.CharField("报告编号", max_length=64, unique=True)
-    type = models.CharField("类型", max_length=30)
+    type = models.CharField("类型", max_length=30, choices=REPORT_TYPE_LABELS.items())
     occurred_at = models.DateTimeField("发生时间")
-    unit_code = models.CharField(max_length=40, blank=True)
-    unit_name = models.CharField(max_length=100, blank=True)
+    unit_code = models.CharField("单位编码", max_length=40, blank=True)
+    unit_name = models.CharField("单位名称", max_length=100, blank=True)
     text = models.TextField("内容")
-    data = models.JSONField(default=dict)
+    data = models.JSONField("数据", default=dict)
 
     class Meta:
         verbose_name = "上报市平台记录"
@@ -125,7 +154,9 @@ class CityReport(OutboxItem):
 
 
 class ReportAttempt(AttemptRecord):
-    report = models.ForeignKey(CityReport, on_delete=models.CASCADE, related_name="attempt_log")
+    report = models.ForeignKey(
+        CityReport, verbose_name="上报记录", on_delete=models.CASCADE, related_name="attempt_log"
+    )
 
     class Meta:
         verbose_name = "发送尝试"

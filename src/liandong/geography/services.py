@@ -42,8 +42,8 @@ def do_import_street_boundaries(
     seen: dict[int, int] = {}
     chosen: list[tuple[Unit, dict]] = []
     for feature in features:
-        street = by_key.get(feature.key)
-        if street is None:
+        found = by_key.get(feature.key)
+        if found is None:
             errors.append(
                 FieldError(
                     "file",
@@ -51,7 +51,9 @@ def do_import_street_boundaries(
                     f"第{feature.number}个要素：没有名称或编码为“{feature.key}”的街道",
                 )
             )
-        elif street.pk in seen:
+            continue
+        street = found
+        if street.pk in seen:
             errors.append(
                 FieldError(
                     "file",

@@ -17,24 +17,43 @@ class Notification(models.Model):
     """A message for a unit's (or the office's) people, written in the same transaction as its
     cause: the in-product inbox row; deliveries to outside channels hang off it."""
 
-    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notifications")
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="接收单位",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
     audience = models.CharField(
         "通知对象", max_length=20, choices=NotificationAudience.choices, default="all"
     )
     incident = models.ForeignKey(
-        "incidents.Incident", null=True, on_delete=models.CASCADE, related_name="+"
+        "incidents.Incident",
+        verbose_name="警情",
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     instruction = models.ForeignKey(
-        "incidents.Instruction", null=True, on_delete=models.CASCADE, related_name="+"
+        "incidents.Instruction",
+        verbose_name="指令",
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     deadline = models.ForeignKey(
-        "incidents.Deadline", null=True, on_delete=models.CASCADE, related_name="notifications"
+        "incidents.Deadline",
+        verbose_name="时限",
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
-    stage = models.CharField(max_length=20, blank=True)
-    kind = models.CharField(max_length=40)
-    title = models.CharField(max_length=100, blank=True)
-    text = models.CharField(max_length=300)
-    created_at = models.DateTimeField()
+    stage = models.CharField("阶段", max_length=20, blank=True)
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("标题", max_length=100, blank=True)
+    text = models.CharField("内容", max_length=300)
+    created_at = models.DateTimeField(
+        "生成时间",
+    )
 
     class Meta:
         verbose_name = "通知"
@@ -57,9 +76,15 @@ class Notification(models.Model):
 class NotificationRead(models.Model):
     """One person has read one notification (the bell counts the others)."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    read_at = models.DateTimeField()
+    notification = models.ForeignKey(
+        Notification, verbose_name="通知", on_delete=models.CASCADE, related_name="reads"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="阅读人", on_delete=models.CASCADE, related_name="+"
+    )
+    read_at = models.DateTimeField(
+        "阅读时间",
+    )
 
     class Meta:
         verbose_name = "已读记录"
@@ -77,7 +102,9 @@ class DigestRun(models.Model):
     run)."""
 
     day = models.DateField("日期", unique=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(
+        "生成时间",
+    )
     units = models.PositiveIntegerField("单位数", default=0)
 
     class Meta:

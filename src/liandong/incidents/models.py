@@ -15,7 +15,6 @@ from liandong.incidents.lifecycle import (
     FINAL_INSTRUCTION_VALUES,
     INCIDENT_STATUS_LABELS,
     INSTRUCTION_STATE_LABELS,
-    REQUEST_STATE_LABELS,
     DeadlineState,
     IncidentStatus,
     InstructionState,
@@ -25,11 +24,15 @@ from liandong.sla.watch import Watched, next_moment
 __all__ = [
     "DeadlineState",
     "DigestRun",
+    "ExtensionRequest",
     "IncidentStatus",
     "InstructionState",
+    "JoinRequest",
     "Notification",
     "NotificationAudience",
     "NotificationRead",
+    "ReturnRequest",
+    "Urge",
 ]
 
 
@@ -86,9 +89,9 @@ class Incident(models.Model):
     caller_name = models.CharField("报警人", max_length=50, blank=True)
     caller_phone = models.CharField("联系电话", max_length=20)
     address = models.CharField("事发地址", max_length=200)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    coordinate_system = models.CharField(max_length=10, default="gcj02")
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    coordinate_system = models.CharField("坐标系", max_length=10, default="gcj02")
     content = models.TextField("警情内容")
     city_category = models.CharField("市平台类别", max_length=50, blank=True)
     police_dispatched = models.BooleanField("已先期处警", default=False)
@@ -108,7 +111,7 @@ class Incident(models.Model):
     claimed_at = models.DateTimeField("开始研判时间", null=True, blank=True)
     raw_request = models.JSONField("原始请求", default=dict, blank=True)
     raw_body = models.TextField("原始报文", blank=True)
-    content_hash = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField("内容摘要", max_length=64, blank=True)
     # Triage (研判)
     incident_class = models.CharField(
         "处置类别", max_length=20, choices=IncidentClass.choices, blank=True
@@ -138,7 +141,11 @@ class Incident(models.Model):
         "满意度", max_length=30, choices=Satisfaction.choices, blank=True
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -163,8 +170,12 @@ class Role(models.TextChoices):
 class Instruction(models.Model):
     """What one unit is asked to do about one incident."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="instructions")
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="instructions")
+    incident = models.ForeignKey(
+        Incident, verbose_name="警情", on_delete=models.PROTECT, related_name="instructions"
+    )
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name="承办单位", on_delete=models.PROTECT, related_name="instructions"
+    )
     role = models.CharField("角色", max_length=12, choices=Role.choices)
     level = models.PositiveSmallIntegerField("指令级别", choices=Level.choices)
     tier = models.PositiveSmallIntegerField("派发时单位级别")
@@ -174,13 +185,17 @@ class Instruction(models.Model):
         choices=_choices(INSTRUCTION_STATE_LABELS),
         default=InstructionState.PENDING_SIGN,
     )
-    previous_state = models.CharField(max_length=20, blank=True)
+    previous_state = models.CharField("原状态", max_length=20, blank=True)
     dispatched_at = models.DateTimeField("派发时间")
     signed_at = models.DateTimeField("签收时间", null=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="签收人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    feedback_kind = models.CharField(max_length=20, blank=True)
+    feedback_kind = models.CharField("反馈类型", max_length=20, blank=True)
     feedback_text = models.TextField("首次反馈", blank=True)
     feedback_at = models.DateTimeField("反馈时间", null=True)
     result_outcome = models.CharField("处置结果", max_length=30, blank=True)
@@ -188,7 +203,11 @@ class Instruction(models.Model):
     result_at = models.DateTimeField("结果反馈时间", null=True)
     finished_at = models.DateTimeField("完成时间", null=True)
     reassigned_from = models.OneToOneField(
-        "self", null=True, on_delete=models.PROTECT, related_name="reassigned_to"
+        "self",
+        verbose_name="改派自",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="reassigned_to",
     )
     note = models.TextField("派发说明", blank=True)
 
@@ -220,14 +239,18 @@ class DeadlineKind(models.TextChoices):
 
 
 class Deadline(models.Model):
-    instruction = models.ForeignKey(Instruction, on_delete=models.CASCADE, related_name="deadlines")
+    instruction = models.ForeignKey(
+        Instruction, verbose_name="指令", on_delete=models.CASCADE, related_name="deadlines"
+    )
     kind = models.CharField("时限", max_length=20, choices=DeadlineKind.choices)
     state = models.CharField(
         "状态", max_length=10, choices=_choices(DEADLINE_STATE_LABELS), default=DeadlineState.OPEN
     )
     starts_at = models.DateTimeField("起算时间")
-    limit_amount = models.PositiveIntegerField()
-    limit_unit = models.CharField(max_length=20)
+    limit_amount = models.PositiveIntegerField(
+        "时限数值",
+    )
+    limit_unit = models.CharField("时限单位", max_length=20)
     due_at = models.DateTimeField("截止时间")
     original_due_at = models.DateTimeField("原截止时间")
     provisional = models.BooleanField("暂定", default=False)
@@ -244,7 +267,7 @@ class Deadline(models.Model):
     paused_at = models.DateTimeField("暂停计时", null=True)
     paused_seconds = models.PositiveIntegerField("累计暂停（秒）", default=0)
     held_since = models.DateTimeField("延期审批中（暂缓超时）", null=True)
-    watch_at = models.DateTimeField(null=True)
+    watch_at = models.DateTimeField("下次检查时间", null=True)
 
     class Meta:
         verbose_name = "时限"
@@ -314,19 +337,27 @@ class Deadline(models.Model):
 class Attachment(models.Model):
     """A photo or scanned document uploaded by a user; linked to a result or an extension."""
 
-    file = models.FileField(upload_to="attachments/%Y/%m/")
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    file = models.FileField("文件", upload_to="attachments/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveIntegerField(
+        "大小（字节）",
+    )
+    sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField()
+    uploaded_at = models.DateTimeField(
+        "上传时间",
+    )
     instruction = models.ForeignKey(
-        Instruction, null=True, on_delete=models.PROTECT, related_name="attachments"
+        Instruction,
+        verbose_name="指令",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
     )
-    purpose = models.CharField(max_length=20, blank=True)
+    purpose = models.CharField("用途", max_length=20, blank=True)
 
     class Meta:
         verbose_name = "附件"
@@ -338,13 +369,17 @@ class Attachment(models.Model):
 
 class CallerContact(models.Model):
     instruction = models.ForeignKey(
-        Instruction, on_delete=models.PROTECT, related_name="caller_contacts"
+        Instruction, verbose_name="指令", on_delete=models.PROTECT, related_name="caller_contacts"
     )
     contacted_at = models.DateTimeField("联系时间")
     reached = models.BooleanField("是否联系上")
     note = models.TextField("情况", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT
+    )
+    recorded_at = models.DateTimeField(
+        "记录时间",
+    )
 
     class Meta:
         verbose_name = "联系报警人记录"
@@ -355,104 +390,21 @@ class CallerContact(models.Model):
         return f"{self.instruction_id}: {'已联系上' if self.reached else '未联系上'}"
 
 
-class _Request(models.Model):
-    instruction = models.ForeignKey(Instruction, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField("状态", max_length=20, choices=_choices(REQUEST_STATE_LABELS))
-    reason = models.TextField("原因")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True)
-    decision_note = models.TextField("审核意见", blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at", "-id"]
-
-
-class ReturnRequest(_Request):
-    """A unit hands back an instruction as not its responsibility (退回)."""
-
-    state_before = models.CharField(max_length=20)
-    reassigned_to = models.ForeignKey(
-        Instruction, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta(_Request.Meta):
-        verbose_name = "退回申请"
-        verbose_name_plural = "退回申请"
-
-    def __str__(self) -> str:
-        return f"退回申请 #{self.pk}"
-
-
-class JoinRequest(_Request):
-    """A unit asks the office to bring in other units (提请联动)."""
-
-    units = models.ManyToManyField("units.Unit", related_name="+")
-    approved_units = models.ManyToManyField("units.Unit", related_name="+", blank=True)
-
-    class Meta(_Request.Meta):
-        verbose_name = "提请联动"
-        verbose_name_plural = "提请联动"
-
-    def __str__(self) -> str:
-        return f"提请联动 #{self.pk}"
-
-
-class ExtensionRequest(_Request):
-    """A progress report with a request for more time (进展报告/延期申请)."""
-
-    progress = models.TextField("进展情况")
-    proposed_due_at = models.DateTimeField("申请延至")
-    leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    leader_decided_at = models.DateTimeField(null=True)
-    leader_note = models.TextField("领导意见", blank=True)
-    granted_due_at = models.DateTimeField("批准延至", null=True)
-    document = models.ForeignKey(Attachment, null=True, on_delete=models.PROTECT, related_name="+")
-
-    class Meta(_Request.Meta):
-        verbose_name = "延期申请"
-        verbose_name_plural = "延期申请"
-
-    def __str__(self) -> str:
-        return f"延期申请 #{self.pk}"
-
-
-class Urge(models.Model):
-    """A recorded reminder (催办) to a unit about one instruction, from the office or the city."""
-
-    instruction = models.ForeignKey(Instruction, on_delete=models.PROTECT, related_name="urges")
-    by_city = models.BooleanField(default=False)
-    note = models.TextField("催办内容", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "催办记录"
-        verbose_name_plural = "催办记录"
-
-    def __str__(self) -> str:
-        return f"催办 #{self.pk}"
-
-
 class CallBack(models.Model):
     """The office calls the caller back after closing (回访)."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="callbacks")
+    incident = models.ForeignKey(
+        Incident, verbose_name="警情", on_delete=models.PROTECT, related_name="callbacks"
+    )
     satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices)
     note = models.TextField("回访情况", blank=True)
     reopened = models.BooleanField("重新处置", default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="回访人", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(
+        "回访时间",
+    )
 
     class Meta:
         verbose_name = "回访记录"
@@ -465,20 +417,26 @@ class CallBack(models.Model):
 class Event(models.Model):
     """An append-only record of every change: the timeline and the audit trail."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    incident = models.ForeignKey(
+        Incident, verbose_name="警情", on_delete=models.PROTECT, related_name="events"
+    )
     instruction = models.ForeignKey(
-        Instruction, null=True, on_delete=models.PROTECT, related_name="events"
+        Instruction, verbose_name="指令", null=True, on_delete=models.PROTECT, related_name="events"
     )
     kind = models.CharField("事件", max_length=40, choices=_choices(EVENT_KIND_LABELS))
     summary = models.CharField("摘要", max_length=300)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     actor_label = models.CharField("操作方", max_length=100)
     occurred_at = models.DateTimeField("时间")
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    before = models.JSONField("变更前", default=dict, blank=True)
+    after = models.JSONField("变更后", default=dict, blank=True)
+    data = models.JSONField("详情", default=dict, blank=True)
 
     class Meta:
         verbose_name = "事件"
@@ -489,10 +447,17 @@ class Event(models.Model):
         return self.summary
 
 
-# The inbox (notifications, who read them, the daily digest) lives in its own module.
+# The units' requests and the urges live in their own module, as does the inbox (notifications,
+# who read them, the daily digest).
 from liandong.incidents.inbox_models import (  # noqa: E402
     DigestRun,
     Notification,
     NotificationAudience,
     NotificationRead,
+)
+from liandong.incidents.request_models import (  # noqa: E402
+    ExtensionRequest,
+    JoinRequest,
+    ReturnRequest,
+    Urge,
 )

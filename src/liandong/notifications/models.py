@@ -151,15 +151,20 @@ class Delivery(OutboxItem):
     """One notification on one channel to one recipient (a phone, an address, a robot)."""
 
     notification = models.ForeignKey(
-        "incidents.Notification", on_delete=models.CASCADE, related_name="deliveries"
+        "incidents.Notification",
+        verbose_name="通知",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     recipient = models.CharField("接收方", max_length=100)
     address = models.CharField("号码或地址", max_length=200, blank=True)
-    robot = models.ForeignKey(GroupRobot, null=True, on_delete=models.SET_NULL, related_name="+")
+    robot = models.ForeignKey(
+        GroupRobot, verbose_name="群机器人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField("标题", max_length=100)
     text = models.TextField("正文")
-    markdown = models.TextField(blank=True)
+    markdown = models.TextField("Markdown格式", blank=True)
 
     class Meta:
         verbose_name = "通知外发记录"
@@ -178,7 +183,9 @@ class Delivery(OutboxItem):
 
 
 class DeliveryAttempt(AttemptRecord):
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    delivery = models.ForeignKey(
+        Delivery, verbose_name="发送记录", on_delete=models.CASCADE, related_name="attempt_log"
+    )
 
     class Meta:
         verbose_name = "外发尝试"

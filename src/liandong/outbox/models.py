@@ -18,7 +18,7 @@ class OutboxItem(models.Model):
     )
     attempts = models.PositiveIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试")
-    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField("占用至", null=True, blank=True)
     last_status = models.PositiveIntegerField("最近状态码", null=True, blank=True)
     last_error = models.TextField("最近错误", blank=True)
     created_at = models.DateTimeField("生成时间")

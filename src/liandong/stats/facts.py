@@ -107,7 +107,7 @@ def do_rebuild_all_facts(*, chunk: int = 20_000) -> int:
 def _rebuild(incidents: dict[str, Any]) -> int:
     """Replace the facts of the instructions of the incidents chosen by the lookup `incidents`
     (`incident__id__in` or `incident__id__range`); the number written."""
-    instructions = list(
+    rows = (
         Instruction.objects.filter(**incidents)
         .values(
             "pk",
@@ -126,6 +126,7 @@ def _rebuild(incidents: dict[str, Any]) -> int:
         )
         .order_by()
     )
+    instructions: list[dict[str, Any]] = [dict(row) for row in rows]
     counts = _counts({f"instruction__{lookup}": value for lookup, value in incidents.items()})
     _count_callbacks(instructions, incidents, counts)
     facts = sorted(

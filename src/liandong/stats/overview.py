@@ -39,7 +39,7 @@ def overview(*, now: datetime | None = None) -> dict[str, Any]:
     }
     # One scan of the last 30 days' incidents, by day, category and street; summed here.
     per_day: Counter[date] = Counter()
-    per_category: Counter[str] = Counter()
+    per_category: Counter[int | None] = Counter()
     street_counts: Counter[int] = Counter()
     recent = (
         Incident.objects.filter(received_at__gte=since)
@@ -54,9 +54,9 @@ def overview(*, now: datetime | None = None) -> dict[str, Any]:
         if street is not None:
             street_counts[street] += n
     days = [(since + timedelta(days=i)).date() for i in range(DAYS)]
-    names = dict(Category.objects.values_list("pk", "name"))
+    names: dict[int | None, str] = dict(Category.objects.values_list("pk", "name"))
     categories = [
-        {"name": names.get(category, "未研判") if category else "未研判", "value": n}
+        {"name": names.get(category, "未研判"), "value": n}
         for category, n in per_category.most_common(12)
     ]
     streets = [

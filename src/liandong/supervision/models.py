@@ -14,7 +14,7 @@ class DocumentCounter(models.Model):
 
     series = models.CharField("文种", max_length=20)
     year = models.PositiveSmallIntegerField("年度")
-    last = models.PositiveIntegerField(default=0)
+    last = models.PositiveIntegerField("已用到的号", default=0)
 
     class Meta:
         verbose_name = "发文编号"
@@ -58,21 +58,34 @@ class SupervisionOrder(models.Model):
         "incidents.Instruction", verbose_name="督办指令", related_name="supervision_orders"
     )
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name="督办人", on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField("督办时间")
     answer_text = models.TextField("书面回复", blank=True)
     answer_document = models.ForeignKey(
-        "incidents.Attachment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "incidents.Attachment",
+        verbose_name="回复扫描件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="回复人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     answered_at = models.DateTimeField("回复时间", null=True)
     first_answered_at = models.DateTimeField("首次回复时间", null=True)
     answered_late = models.BooleanField("逾期回复", default=False)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField("审核时间", null=True)
     decision_note = models.TextField("审核意见", blank=True)

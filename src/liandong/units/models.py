@@ -55,11 +55,14 @@ class TierChange(models.Model):
     """The tier history of a unit. A change applies to instructions dispatched after `effective_at`;
     each instruction also keeps the tier it was dispatched under."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="tier_changes")
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="tier_changes"
+    )
     from_tier = models.PositiveSmallIntegerField("原级别", choices=Tier.choices, null=True)
     to_tier = models.PositiveSmallIntegerField("新级别", choices=Tier.choices)
     effective_at = models.DateTimeField("生效时间")
     reason = models.CharField("原因", max_length=200, blank=True)
+    document_number = models.CharField("文件文号", max_length=100, blank=True)
     changed_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人"
     )
@@ -70,7 +73,8 @@ class TierChange(models.Model):
         ordering = ["unit", "effective_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.unit}: {self.from_tier} → {self.to_tier}"
+        before = self.get_from_tier_display() if self.from_tier else "无级别"
+        return f"{self.unit}：{before} → {self.get_to_tier_display()}"
 
 
 class Category(models.Model):

@@ -13,10 +13,11 @@ from liandong.units.models import Category, TierChange, Unit, UnitKind
 
 @transaction.atomic
 def do_change_unit_tier(
-    *, actor: User | None, unit: Unit, tier: int, reason: str = ""
+    *, actor: User | None, unit: Unit, tier: int, reason: str = "", document_number: str = ""
 ) -> TierChange | None:
-    """Move a unit to another tier. Instructions already dispatched keep the tier they were
-    dispatched under; the change applies to instructions dispatched from now on."""
+    """Move a unit to another tier (by the document `document_number` that decided it).
+    Instructions already dispatched keep the tier they were dispatched under; the change applies
+    to instructions dispatched from now on."""
     if tier not in (1, 2, 3):
         raise InvalidInput.one("tier", "invalid_choice", "联动级别应为1、2或3")
     locked = Unit.objects.select_for_update().get(pk=unit.pk)
@@ -30,6 +31,7 @@ def do_change_unit_tier(
         to_tier=tier,
         effective_at=clock.now(),
         reason=reason[:200],
+        document_number=document_number.strip()[:100],
         changed_by=actor,
     )
     locked.tier = tier

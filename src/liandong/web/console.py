@@ -237,7 +237,7 @@ def city_reports(request: HttpRequest) -> HttpResponse:
                 [
                     r["incident_id"],
                     r["sequence"],
-                    r["type"],
+                    r["type_label"],
                     r["text"],
                     r["state_label"],
                     r["attempts"],

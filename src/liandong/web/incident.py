@@ -19,6 +19,7 @@ from liandong.common.errors import DomainError, InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import IncidentStatus, RequestState
 from liandong.incidents.models import Incident, Level, Satisfaction
+from liandong.incidents.urgency import URGENT
 from liandong.supervision.selectors import may_issue
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.selectors import suggest_category
@@ -102,6 +103,8 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         may_issue=may_issue(user),
         levels=Level.choices,
         satisfaction_choices=Satisfaction.choices,
+        # urgent in the queue (the city says so, police sent, danger in the text): 一级
+        proposed_level=1 if incident.intake_priority == URGENT else 2,
         claimed_by_other=(
             claim_of(incident, clock.now()) if incident.claimed_by_id != user.pk else ""
         ),

@@ -185,6 +185,9 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
     ("POST", "/instructions/{instruction_id}/reassign"): Case(
         OFFICE, _instruction("/reassign", {"unit": "city-mgmt", "reason": "职责不符"})
     ),
+    ("POST", "/instructions/{instruction_id}/cancel"): Case(
+        OFFICE, _instruction("/cancel", {"reason": "无需该单位参与"})
+    ),
     ("POST", "/instructions/{instruction_id}/accept-result"): Case(
         OFFICE, _instruction("/accept-result", {"note": ""})
     ),

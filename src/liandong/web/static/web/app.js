@@ -44,14 +44,15 @@
   }
   document.addEventListener("pointerdown", ensureAudio, { once: true });
   document.addEventListener("keydown", ensureAudio, { once: true });
-  function beep(times) {
+  // beep(2): something new; alarm(): a deadline breached (lower, longer, alternating).
+  function beep(times, tones) {
     if (muted()) return;
     ensureAudio();
     if (!audio) return;
     try {
       for (var i = 0; i < (times || 2); i++) {
         var offset = i * 0.35, o = audio.createOscillator(), g = audio.createGain();
-        o.frequency.value = 880; o.connect(g); g.connect(audio.destination);
+        o.frequency.value = tones ? tones[i % tones.length] : 880; o.connect(g); g.connect(audio.destination);
         g.gain.setValueAtTime(0.2, audio.currentTime + offset);
         g.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.3);
         o.start(audio.currentTime + offset); o.stop(audio.currentTime + offset + 0.3);
@@ -71,12 +72,14 @@
   });
   document.addEventListener("DOMContentLoaded", showMute);
 
+  function alarm() { beep(6, [660, 440]); }
+
   // Alerts stay until seen (clicked away).
-  function alertText(text) {
+  function alertText(text, urgent) {
     var box = document.getElementById("alert");
     if (!box) return;
     var line = document.createElement("div");
-    line.className = "alert-line";
+    line.className = "alert-line" + (urgent ? " breach" : "");
     line.textContent = text;
     box.appendChild(line);
     box.classList.add("show");
@@ -104,8 +107,13 @@
           count.textContent = data.unread > 99 ? "99+" : data.unread;
           count.style.display = data.unread ? "" : "none";
           if (since !== null && data.new.length) {
-            data.new.forEach(function (n) { alertText((n.title ? n.title + "：" : "") + n.text); });
-            beep(2);
+            var breached = false;
+            data.new.forEach(function (n) {
+              var isBreach = n.kind === "overdue";
+              breached = breached || isBreach;
+              alertText((n.title ? n.title + "：" : "") + n.text, isBreach);
+            });
+            if (breached) alarm(); else beep(2);
             document.dispatchEvent(new CustomEvent("liandong:notified", { detail: data.new }));
           }
           since = data.latest;

@@ -32,6 +32,7 @@
       box = document.createElement("div");
       box.id = "shortcut-help";
       box.className = "overlay";
+      box.hidden = true;
       box.setAttribute("role", "dialog");
       box.setAttribute("aria-label", "键盘快捷键");
       var rows = HELP.map(function (h) { return "<tr><th><kbd></kbd></th><td></td></tr>"; }).join("");
