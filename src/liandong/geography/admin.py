@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
+from liandong.common.admin import show_import_errors
 from liandong.common.errors import InvalidInput
 from liandong.geography.geojson import KEY_PROPERTIES
 from liandong.geography.models import StreetBoundary
 from liandong.geography.services import do_import_street_boundaries
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_ERRORS_SHOWN = 200
 
 
 class BoundaryImportForm(forms.Form):
@@ -69,9 +69,7 @@ class StreetBoundaryAdmin(admin.ModelAdmin):
                             source_name=upload.name or "",
                         )
                     except InvalidInput as exc:
-                        form.add_error("file", exc.message)
-                        for field in exc.fields[:MAX_ERRORS_SHOWN]:
-                            form.add_error("file", field.message)
+                        show_import_errors(form, exc)
                     else:
                         messages.success(request, result.message())
                         return redirect("admin:geography_streetboundary_changelist")

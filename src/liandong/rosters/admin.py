@@ -17,6 +17,7 @@ from django.utils.http import content_disposition_header
 from simple_history.admin import SimpleHistoryAdmin
 
 from liandong import clock
+from liandong.common.admin import show_import_errors
 from liandong.common.errors import InvalidInput
 from liandong.rosters import rules
 from liandong.rosters.models import DutyShift, UnitContact
@@ -30,7 +31,6 @@ from liandong.rosters.workbook import IMPORT_RULES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_ERRORS_SHOWN = 200
 MAX_EXPORT_DAYS = 366
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -179,12 +179,7 @@ class DutyShiftAdmin(SimpleHistoryAdmin):
                             replace_from=form.cleaned_data.get("replace_from"),
                         )
                     except InvalidInput as exc:
-                        form.add_error("file", exc.message)
-                        for field in exc.fields[:MAX_ERRORS_SHOWN]:
-                            form.add_error("file", field.message)
-                        if len(exc.fields) > MAX_ERRORS_SHOWN:
-                            rest = len(exc.fields) - MAX_ERRORS_SHOWN
-                            form.add_error("file", f"另有{rest}处问题未列出")
+                        show_import_errors(form, exc)
                     else:
                         messages.success(request, summary.message())
                         return redirect("admin:rosters_dutyshift_changelist")

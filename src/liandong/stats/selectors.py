@@ -41,9 +41,8 @@ FIXED_LABELS: dict[str, dict[Any, str]] = {
 }
 KINDS = ("sign", "feedback", "result", "caller_contact")
 STAGES = ("sign", "feedback", "result")
-#: Summed over the period's facts.
-FACT_SUMS = (
-    *(f"{kind}_{outcome}" for kind in KINDS for outcome in ("met", "missed")),
+#: Requests and urges: a fact's count, summed and shown as it is.
+REQUESTS = (
     "returns_asked",
     "returns_granted",
     "joins_asked",
@@ -51,6 +50,11 @@ FACT_SUMS = (
     "extensions_granted",
     "urges_office",
     "urges_city",
+)
+#: Summed over the period's facts.
+FACT_SUMS = (
+    *(f"{kind}_{outcome}" for kind in KINDS for outcome in ("met", "missed")),
+    *REQUESTS,
     "called_back",
     "satisfied",
     "reopened",
@@ -95,18 +99,7 @@ class Tally:
             )
             out[f"{stage}_minutes"] = round(mean, 1) if mean is not None else None
             out[f"{stage}_minutes_p90"] = round(p90, 1) if p90 is not None else None
-        for key in (
-            "returns_asked",
-            "returns_granted",
-            "joins_asked",
-            "extensions_asked",
-            "extensions_granted",
-            "urges_office",
-            "urges_city",
-            "supervisions",
-            "supervisions_late",
-            "reopened",
-        ):
+        for key in (*REQUESTS, "supervisions", "supervisions_late", "reopened"):
             out[key] = c[key]
         out["satisfaction_rate"] = rate(c["satisfied"], c["called_back"])
         return out
