@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.security.session import SessionAuth
+from ninja.utils import check_csrf
 
 from liandong import clock
 from liandong.accounts.models import ApiToken, User, hash_token
@@ -32,6 +34,18 @@ class TokenAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
+    """A person's browser session. Without a signed-in session there is nothing to protect from
+    cross-site requests: the caller is unauthenticated (401), not refused for CSRF (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        key = request.COOKIES.get(self.param_name)
+        user = getattr(request, "user", None)
+        if not key or user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF校验未通过：请刷新页面后重试")
+        return key
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None

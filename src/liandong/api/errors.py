@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -83,6 +84,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return _respond(api, request, 404, ErrorBody("not_found", "资源不存在"))
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_upload(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return _respond(
+            api,
+            request,
+            400,
+            ErrorBody(
+                "malformed_upload", "上传的内容格式不正确（multipart 报文缺少或弄错了分隔符）"
+            ),
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -20,7 +20,10 @@ incidents = Router(tags=["警情"])
 
 @incidents.get("", response=schemas.IncidentPage, summary="警情列表")
 def list_incidents(
-    request: HttpRequest, status: str | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest,
+    status: str | None = None,
+    limit: int = 50,
+    offset: schemas.Offset = 0,
 ) -> dict[str, Any]:
     count, items = selectors.list_incidents(
         user_of(request), status=status, limit=max(1, min(limit, 200)), offset=max(0, offset)

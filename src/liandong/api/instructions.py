@@ -30,7 +30,7 @@ def list_instructions(
     open_only: bool = False,
     unit: str | None = None,
     limit: int = 50,
-    offset: int = 0,
+    offset: schemas.Offset = 0,
 ) -> dict[str, Any]:
     count, items = selectors.list_instructions(
         user_of(request),

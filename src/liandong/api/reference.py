@@ -37,7 +37,10 @@ def whoami(request: HttpRequest) -> dict[str, Any]:
 
 @me.get("/notifications", summary="我的通知（新的在前；read 表示本人是否已读）")
 def notifications(
-    request: HttpRequest, unread_only: bool = False, limit: int = 50, offset: int = 0
+    request: HttpRequest,
+    unread_only: bool = False,
+    limit: int = 50,
+    offset: schemas.Offset = 0,
 ) -> list[dict[str, Any]]:
     _, items = inbox.listing(
         user_of(request),

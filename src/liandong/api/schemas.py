@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from ninja import Schema
+from ninja import Query, Schema
 from pydantic import AwareDatetime, Field
+
+#: Where a page of a list starts: 0 to a million (beyond it is refused with 422, never an
+#: integer overflow in the database).
+MAX_OFFSET = 1_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="从第几条开始（0–1000000）")]
 
 
 class ErrorField(Schema):

@@ -21,7 +21,10 @@ supervision = Router(tags=["督办"])
 
 @supervision.get("", summary="督办列表（单位只看到本单位的）")
 def list_orders(
-    request: HttpRequest, state: str | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest,
+    state: str | None = None,
+    limit: int = 50,
+    offset: schemas.Offset = 0,
 ) -> dict[str, Any]:
     count, items = selectors.listing(
         user_of(request), state=state, limit=max(1, min(limit, 200)), offset=max(0, offset)
