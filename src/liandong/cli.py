@@ -52,6 +52,14 @@ def demo(argv: list[str]) -> None:
         help="days of past history written on the first run, in the background (0: none)",
     )
     args = parser.parse_args(argv)
+    if os.environ.get("LIANDONG_DATABASE_URL"):
+        # The demo writes published passwords, a superuser and a city peer with a published
+        # secret: never into a database that may be real.
+        sys.exit(
+            "liandong demo 只使用自带的 SQLite 演示数据库（$LIANDONG_HOME/liandong.sqlite3），"
+            "不会写入其他数据库。请去掉环境变量 LIANDONG_DATABASE_URL 再运行；"
+            "生产环境请用 liandong serve。"
+        )
     os.environ.setdefault("LIANDONG_DEBUG", "1")
     started = time.monotonic()
     _django()

@@ -91,3 +91,12 @@ def test_a_signed_in_post_without_its_csrf_token_is_refused_in_chinese(db):
     answer = client.post("/api/v1/instructions/1/sign", {}, content_type="application/json")
     assert answer.status_code == 403
     assert "CSRF校验未通过" in answer.json()["error"]["message"]
+
+
+def test_the_demo_refuses_any_database_but_its_own(monkeypatch, capsys):
+    from liandong import cli
+
+    monkeypatch.setenv("LIANDONG_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/production")
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["demo", "--port", "0"])
+    assert "只使用自带的 SQLite 演示数据库" in str(stopped.value.code)

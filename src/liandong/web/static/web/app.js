@@ -153,13 +153,33 @@
   function live() {
     var list = document.getElementById("intake");
     if (!list) return;
-    var known = null;
+    var known = null, drawn = null;
+    function counters(data) {
+      var count = document.getElementById("intake-count");
+      if (count) count.textContent = data.intake.length;
+      ["decisions", "parked"].forEach(function (k) {
+        var el = document.getElementById("count-" + k);
+        if (el) { el.textContent = data.counts[k]; el.style.display = data.counts[k] ? "" : "none"; }
+      });
+    }
     function poll() {
       fetch(list.dataset.live, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data) return;
+          // Redrawn only when it changed: a click or a selection is never lost to a refresh.
+          var signature = JSON.stringify(data.intake);
+          if (signature === drawn) { counters(data); return; }
+          var first = drawn === null;
+          drawn = signature;
           var ids = data.intake.map(function (i) { return i.incident_id; });
+          var rendered = Array.prototype.map.call(
+            list.querySelectorAll("li[data-incident]"), function (li) { return li.dataset.incident; });
+          if (first && rendered.join() === ids.join()) {
+            known = ids;  // the page was rendered with this very queue: it stays as it is
+            counters(data);
+            return;
+          }
           var fresh = known === null ? [] : ids.filter(function (id) { return known.indexOf(id) < 0; });
           known = ids;
           list.innerHTML = "";
@@ -186,12 +206,7 @@
             if (i.cues.length) a.querySelector(".cues").insertAdjacentHTML("beforebegin", "<br>");
             li.appendChild(a); list.appendChild(li);
           });
-          var count = document.getElementById("intake-count");
-          if (count) count.textContent = data.intake.length;
-          ["decisions", "parked"].forEach(function (k) {
-            var el = document.getElementById("count-" + k);
-            if (el) { el.textContent = data.counts[k]; el.style.display = data.counts[k] ? "" : "none"; }
-          });
+          counters(data);
           document.dispatchEvent(new CustomEvent("liandong:intake"));
           if (fresh.length) {
             alertText("新警情 " + fresh.length + " 起待研判");
