@@ -7,11 +7,14 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
+from liandong.accounts.login import ThrottledAuthenticationForm
 from liandong.accounts.models import ApiToken, User
 from liandong.accounts.services import do_issue_api_token
 
 # Permissions follow the role (one access gate), not Django groups.
 admin.site.unregister(Group)
+# The admin's login refuses a locked-out name like the product's (accounts/login.py).
+admin.site.login_form = ThrottledAuthenticationForm
 
 
 @admin.register(User)

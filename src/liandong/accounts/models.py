@@ -84,3 +84,23 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw_key() -> str:
         return "ld_" + secrets.token_urlsafe(32)
+
+
+class LoginAttempt(models.Model):
+    """Every sign-in, successful or not, with where it came from: the lock-out counts the failed
+    ones, and the audit trail reads them all. Appended, never changed."""
+
+    username = models.CharField("用户名", max_length=150, db_index=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    succeeded = models.BooleanField("成功")
+    at = models.DateTimeField("时间", db_index=True)
+    where = models.CharField("入口", max_length=20, default="web")
+
+    class Meta:
+        verbose_name = "登录记录"
+        verbose_name_plural = "登录记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["username", "at"], name="login_attempt_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {'成功' if self.succeeded else '失败'}"
