@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.static import serve
 
 from liandong.accounts.login import ThrottledAuthenticationForm
 from liandong.api.v1 import api
@@ -29,5 +27,3 @@ urlpatterns = [
     path("api/city/v1/", city_api.urls),
     path("", include("liandong.web.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

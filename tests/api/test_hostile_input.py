@@ -100,3 +100,38 @@ def test_the_demo_refuses_any_database_but_its_own(monkeypatch, capsys):
     with pytest.raises(SystemExit) as stopped:
         cli.main(["demo", "--port", "0"])
     assert "只使用自带的 SQLite 演示数据库" in str(stopped.value.code)
+
+
+def test_uploaded_files_are_never_served_by_path_even_in_demo_mode(db, settings, frozen_at):
+    """Finding 12: files go out only through the gate (the attachment download checks who asks)."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import liandong.urls
+    from liandong.incidents import actions
+    from tests.factories import dispatched, instruction_of, unit_user
+
+    settings.DEBUG = True  # as in `liandong demo`: the URLs built again under it
+    importlib.reload(liandong.urls)
+    clear_url_caches()
+    frozen_at("2026-11-30T09:00:00+08:00")
+    incident = dispatched()
+    officer = unit_user("housing")
+    inst = instruction_of(incident, "housing")
+    actions.do_sign_instruction(actor=officer, instruction=inst)
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    attachment = actions.do_upload_attachment(
+        actor=officer, instruction=inst, name="a.png", content_type="image/png", data=png
+    )
+    from pathlib import Path
+
+    probe = Path(settings.MEDIA_ROOT) / "probe.txt"
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    probe.write_text("secret")
+    stranger = Client()
+    try:
+        for path in (attachment.file.name, "probe.txt"):
+            assert stranger.get(f"/media/{path}").status_code == 404
+    finally:
+        probe.unlink()
