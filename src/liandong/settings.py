@@ -104,6 +104,10 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "liandong.sqlite3",
+        # Tests use a file too (one per xdist worker), not the in-memory shared cache: there a
+        # browser test's server thread and the test's own writes hit table locks that no busy
+        # timeout waits out ("database table is locked").
+        "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         "OPTIONS": {
             # BEGIN IMMEDIATE: writers queue for the lock instead of failing on upgrade.
             "transaction_mode": "IMMEDIATE",
