@@ -359,3 +359,17 @@ def test_given_a_session_with_a_csrf_token_when_it_names_another_units_instructi
 
     assert response.status_code == 404, response.content
     assert fingerprint() == before
+
+
+def test_a_token_expires_after_its_days(db, frozen_at):
+    from datetime import timedelta
+
+    frozen_at("2026-11-30T09:00:00+08:00")
+    user = office_user()
+    raw = token_for(user)
+    token = ApiToken.objects.get(key_hash__isnull=False, user=user)
+    assert token.expires_at == clock.now() + timedelta(days=90)
+    client = Client()
+    assert client.get("/api/v1/me", **bearer(raw)).status_code == 200
+    clock.advance(timedelta(days=90))
+    assert_unauthenticated(client.get("/api/v1/me", **bearer(raw)))

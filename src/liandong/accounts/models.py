@@ -73,6 +73,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    expires_at = models.DateTimeField(
+        "到期时间", null=True, blank=True, help_text="到期后令牌失效，需重新签发"
+    )
 
     class Meta:
         verbose_name = "API令牌"

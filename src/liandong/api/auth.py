@@ -24,9 +24,11 @@ class TokenAuth(HttpBearer):
             .filter(key_hash=hash_token(token), revoked_at__isnull=True)
             .first()
         )
+        now = clock.now()
         if row is None or not row.user.is_active:
             return None
-        now = clock.now()
+        if row.expires_at is not None and row.expires_at <= now:
+            return None  # expired: 401 like an unknown token
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user

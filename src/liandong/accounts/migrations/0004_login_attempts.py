@@ -4,27 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_alter_apitoken_key_hash_alter_apitoken_user'),
+        ("accounts", "0003_alter_apitoken_key_hash_alter_apitoken_user"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginAttempt',
+            name="LoginAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(db_index=True, max_length=150, verbose_name='用户名')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='来源地址')),
-                ('succeeded', models.BooleanField(verbose_name='成功')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('where', models.CharField(default='web', max_length=20, verbose_name='入口')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(db_index=True, max_length=150, verbose_name="用户名"),
+                ),
+                (
+                    "ip",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="来源地址"),
+                ),
+                ("succeeded", models.BooleanField(verbose_name="成功")),
+                ("at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("where", models.CharField(default="web", max_length=20, verbose_name="入口")),
             ],
             options={
-                'verbose_name': '登录记录',
-                'verbose_name_plural': '登录记录',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['username', 'at'], name='login_attempt_user_at')],
+                "verbose_name": "登录记录",
+                "verbose_name_plural": "登录记录",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["username", "at"], name="login_attempt_user_at")],
             },
         ),
     ]
