@@ -163,7 +163,31 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     _django()
+    refuse_development_keys()
     _serve(args.host, args.port, args.threads)
+
+
+def refuse_development_keys() -> None:
+    """Production never runs on the published development keys: without DEBUG, both keys must
+    be set (LIANDONG_ALLOW_DEVELOPMENT_KEYS=1 lets a test or a trial on one machine through)."""
+    from django.conf import settings
+
+    if settings.DEBUG or os.environ.get("LIANDONG_ALLOW_DEVELOPMENT_KEYS") == "1":
+        return
+    missing = [
+        f"{name}（{what}）"
+        for name, what in (
+            ("LIANDONG_SECRET_KEY", "会话和签名的密钥"),
+            ("LIANDONG_SECRETS_KEY", "加密保存对接密钥和通知渠道口令的密钥"),
+        )
+        if not os.environ.get(name)
+    ]
+    if missing:
+        sys.exit(
+            "拒绝启动：生产环境不能使用公开的开发密钥，请设置环境变量 "
+            + "、".join(missing)
+            + "（各为一串足够长的随机字符，妥善保管；详见 README 的生产部署一节）。"
+        )
 
 
 def city_sim(argv: list[str]) -> None:

@@ -135,3 +135,22 @@ def test_uploaded_files_are_never_served_by_path_even_in_demo_mode(db, settings,
             assert stranger.get(f"/media/{path}").status_code == 404
     finally:
         probe.unlink()
+
+
+def test_serve_refuses_to_start_on_the_development_keys(monkeypatch):
+    """Finding 7: production never runs on the published keys."""
+    from liandong import cli
+
+    for name in ("LIANDONG_SECRET_KEY", "LIANDONG_SECRETS_KEY", "LIANDONG_ALLOW_DEVELOPMENT_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cli, "_serve", lambda *a: pytest.fail("served on development keys"))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["serve", "--port", "0"])
+    message = str(stopped.value.code)
+    assert "LIANDONG_SECRET_KEY" in message and "LIANDONG_SECRETS_KEY" in message
+    monkeypatch.setenv("LIANDONG_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("LIANDONG_SECRETS_KEY", "y" * 50)
+    started = []
+    monkeypatch.setattr(cli, "_serve", lambda *a: started.append(a))
+    cli.main(["serve", "--port", "0"])
+    assert started

@@ -82,6 +82,8 @@ def process_env(home: Path, **extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="liandong.settings",
         PYTHONUNBUFFERED="1",
         LIANDONG_LOG_LEVEL="INFO",
+        # one machine's trial: the processes share the development keys with the test
+        LIANDONG_ALLOW_DEVELOPMENT_KEYS="1",
     )
     env.update(extra)
     return env

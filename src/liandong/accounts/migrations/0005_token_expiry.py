@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_login_attempts'),
+        ("accounts", "0004_login_attempts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='到期后令牌失效，需重新签发', null=True, verbose_name='到期时间'),
+            model_name="apitoken",
+            name="expires_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="到期后令牌失效，需重新签发",
+                null=True,
+                verbose_name="到期时间",
+            ),
         ),
     ]
