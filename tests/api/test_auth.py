@@ -373,3 +373,33 @@ def test_a_token_expires_after_its_days(db, frozen_at):
     assert client.get("/api/v1/me", **bearer(raw)).status_code == 200
     clock.advance(timedelta(days=90))
     assert_unauthenticated(client.get("/api/v1/me", **bearer(raw)))
+
+
+def test_the_admin_cannot_issue_repoint_revive_or_delete_someone_elses_token(db):
+    """Issue 11, finding 4: a token is its issuer's own, never moved, revived or deleted."""
+    admin_user = User.objects.create_superuser("token-admin", password="Str0ng-Passw0rd!")
+    victim = office_user()
+    client = Client()
+    client.force_login(admin_user)
+    issued = client.post(
+        "/admin/accounts/apitoken/add/", {"name": "对接程序", "user": str(victim.pk)}
+    )
+    assert issued.status_code == 302
+    token = ApiToken.objects.get(name="对接程序")
+    assert token.user_id == admin_user.pk  # the user field is not even offered
+    change = f"/admin/accounts/apitoken/{token.pk}/change/"
+    client.post(change, {"name": "改名", "user": str(victim.pk), "revoked_at": ""})
+    token.refresh_from_db()
+    assert (token.user_id, token.name) == (admin_user.pk, "对接程序")
+    client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [str(token.pk)]},
+    )
+    token.refresh_from_db()
+    revoked_at = token.revoked_at
+    assert revoked_at is not None
+    client.post(change, {"name": "对接程序", "revoked_at": ""})  # no way back
+    token.refresh_from_db()
+    assert token.revoked_at == revoked_at
+    deleted = client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403 and ApiToken.objects.filter(pk=token.pk).exists()

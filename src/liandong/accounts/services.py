@@ -23,3 +23,13 @@ def do_issue_api_token(*, user: User, name: str, days: int = TOKEN_DAYS) -> tupl
         expires_at=clock.now() + timedelta(days=days),
     )
     return token, raw
+
+
+@transaction.atomic
+def do_revoke_api_token(*, token: ApiToken) -> ApiToken:
+    """Revoke a token for good (a revoked token is never valid again; issue a new one)."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = clock.now()
+        locked.save(update_fields=["revoked_at"])
+    return locked
