@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -170,6 +171,13 @@ class Site:
         for context in self.contexts:
             context.close()
         self.contexts.clear()
+        # A request the pages sent last (a poll, a claim) may still be in the server thread: let
+        # it finish before the database is emptied, or PostgreSQL's TRUNCATE and its row locks
+        # deadlock (seen once in CI).
+        time.sleep(SETTLE_SECONDS)
+
+
+SETTLE_SECONDS = 0.5
 
 
 @pytest.fixture

@@ -40,7 +40,8 @@ def test_an_urgent_incident_is_first_and_dispatched_and_next_in_two_actions(site
     expect(page.locator("#escalates-when")).to_contain_text("高温热水外泄")
     expect(page.locator("input[name=level][value='1']")).to_be_checked()  # urgent: 一级
     site.shot(page, "desk-incident")
-    page.locator("#dispatch-next-button").click()  # action 2: dispatch and go on
+    with page.expect_response(lambda r: r.url.endswith("/claim")):  # the next one is claimed
+        page.locator("#dispatch-next-button").click()  # action 2: dispatch and go on
     page.wait_for_url(f"**/console/incidents/{toilet.incident_id}/")
     assert Incident.objects.get(pk=flood.pk).status == "dispatched"
     assert Incident.objects.get(pk=flood.pk).level == 1
@@ -91,7 +92,8 @@ def test_keyboard_shortcuts_move_open_and_explain(site: Site) -> None:
     expect(page.locator("#shortcut-help")).to_be_hidden()
     page.keyboard.press("j")
     expect(page.locator("#intake li.selected")).to_have_attribute("data-incident", one.incident_id)
-    page.keyboard.press("Enter")
+    with page.expect_response(lambda r: r.url.endswith("/claim")):  # opening it claims it
+        page.keyboard.press("Enter")
     page.wait_for_url(f"**/console/incidents/{one.incident_id}/")
 
 
