@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The deadline kinds the statistics count, in the order their figures are shown.
+KINDS = ("sign", "feedback", "result", "caller_contact")
+
 
 @dataclass(frozen=True)
 class Figure:

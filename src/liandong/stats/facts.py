@@ -28,10 +28,10 @@ from liandong.incidents.models import (
     Satisfaction,
     Urge,
 )
+from liandong.stats.definitions import KINDS
 from liandong.stats.models import InstructionFact, StaleIncident
 
 CHUNK = 2000
-KINDS = ("sign", "feedback", "result", "caller_contact")
 STAGES = (("sign", "signed_at"), ("feedback", "feedback_at"), ("result", "result_at"))
 #: What is counted of the rows about one instruction (each model grouped by instruction).
 REQUEST_COUNTS: tuple[tuple[Any, dict[str, Count]], ...] = (

@@ -21,7 +21,7 @@ from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, 
 from liandong import clock
 from liandong.incidents.lifecycle import DeadlineState
 from liandong.incidents.models import Deadline
-from liandong.stats.definitions import FIGURES, GROUPINGS, percentile, rate
+from liandong.stats.definitions import FIGURES, GROUPINGS, KINDS, percentile, rate
 from liandong.stats.models import InstructionFact
 from liandong.supervision.models import SupervisionOrder
 
@@ -39,7 +39,6 @@ FIXED_LABELS: dict[str, dict[Any, str]] = {
     "level": {1: "一级指令（紧急类）", 2: "二级指令（非紧急类）"},
     "class": {"source_diversion": "源头分流类", "linked_disposal": "联动处置类"},
 }
-KINDS = ("sign", "feedback", "result", "caller_contact")
 STAGES = ("sign", "feedback", "result")
 #: Requests and urges: a fact's count, summed and shown as it is.
 REQUESTS = (

@@ -5,7 +5,6 @@ The Excel export keeps one row per instruction (what a spreadsheet is filtered b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -103,7 +102,3 @@ def export_rows(request: HttpRequest) -> tuple[list[BoardRow], dict[str, str]]:
         )
     now = clock.now()
     return [board_row(inst, now) for inst in _with_open_deadlines(qs)[:EXPORT_ROWS]], filters
-
-
-def context(rows: list[IncidentRow]) -> dict[str, Any]:
-    return {"rows": rows}

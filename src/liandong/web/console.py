@@ -140,6 +140,7 @@ def console(request: HttpRequest) -> HttpResponse:
             ),
         )
     rows, total, filters = board(request)
+    now = clock.now()
     return page(
         request,
         "web/office/console.html",
@@ -147,13 +148,13 @@ def console(request: HttpRequest) -> HttpResponse:
         intake=[
             {
                 "incident": i,
-                "claimed_by": claim_of(i, clock.now()),
+                "claimed_by": claim_of(i, now),
                 "urgent": i.intake_priority == URGENT,
             }
             for i in intake(user_of(request), **intake_options(request))
         ],
         intake_options=intake_options(request),
-        duty_gaps=units_without_duty(clock.now(), hours=24),
+        duty_gaps=units_without_duty(now, hours=24),
         rows=rows,
         total_rows=total,
         filters=filters,
