@@ -96,6 +96,25 @@ def frozen_at() -> Iterator[Callable[[str | datetime], None]]:
         yield freeze
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _second_factor_optional() -> None:
+    """The suite signs people in with a password; the second factor's own tests
+    (tests/api/test_second_factor.py) turn the installation's requirement back on."""
+    from django.conf import settings
+
+    settings.LIANDONG_REQUIRE_SECOND_FACTOR = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sessions_without_time_limits() -> None:
+    """Tests move the clock by hours and days with people signed in; the session time limits'
+    own tests (tests/api/test_deploy_security.py) turn them back on."""
+    from django.conf import settings
+
+    settings.LIANDONG_SESSION_IDLE_MINUTES = 0
+    settings.LIANDONG_SESSION_MAX_HOURS = 0
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Each test starts with an empty cache (the overview keeps past weeks there)."""

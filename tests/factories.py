@@ -105,3 +105,19 @@ class Api:
 
 def error_fields(response: Any) -> list[str]:
     return [f["field"] for f in response.json()["error"]["fields"]]
+
+
+def image_bytes(
+    fmt: str = "PNG",
+    size: tuple[int, int] = (16, 12),
+    color: tuple[int, int, int] = (11, 61, 145),
+    **save_options: Any,
+) -> bytes:
+    """A small valid image (uploads are decoded and re-encoded, so a bare signature is refused)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt, **save_options)
+    return buffer.getvalue()

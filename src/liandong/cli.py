@@ -4,6 +4,7 @@ liandong demo      SQLite in ./liandong-data, default and demo data, server + wo
 liandong serve     the web server (waitress) for a configured installation
 liandong worker    the background worker
 liandong deadlines --level 2 --dispatched-at 2026-11-30T09:15:00+08:00 [--tier 1] [--role primary]
+liandong anonymise [--days N] [--dry-run]   the callers of incidents finished N days ago
 liandong <any Django management command>   e.g. migrate, createsuperuser, load_defaults
 """
 
@@ -27,9 +28,33 @@ def _django() -> None:
 def _serve(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
+    from liandong.incidents.upload_limits import MAX_BYTES_PER_INSTRUCTION
     from liandong.wsgi import application
 
-    serve(application, host=host, port=port, threads=threads, ident="liandong")
+    serve(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="liandong",
+        # No request body larger than the largest upload (plus its form) is even buffered.
+        max_request_body_size=MAX_BYTES_PER_INSTRUCTION + 10 * 1024 * 1024,
+        **_proxy_options(),
+    )
+
+
+def _proxy_options() -> dict[str, object]:
+    """Behind a TLS proxy (LIANDONG_SECURE_PROXY_SSL_HEADER): waitress drops X-Forwarded-* headers
+    from anyone but a trusted proxy, so trust the proxy's address (LIANDONG_TRUSTED_PROXY, default
+    127.0.0.1) for the scheme and the client's address, and no one else."""
+    from django.conf import settings
+
+    if not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return {}
+    return {
+        "trusted_proxy": os.environ.get("LIANDONG_TRUSTED_PROXY", "127.0.0.1"),
+        "trusted_proxy_headers": "x-forwarded-proto x-forwarded-for",
+    }
 
 
 def demo(argv: list[str]) -> None:
@@ -61,6 +86,12 @@ def demo(argv: list[str]) -> None:
             "生产环境请用 liandong serve。"
         )
     os.environ.setdefault("LIANDONG_DEBUG", "1")
+    # A trial on one machine with published passwords: no authenticator app asked for.
+    os.environ.setdefault("LIANDONG_REQUIRE_SECOND_FACTOR", "0")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        # A demo shown to others on the network (--host 0.0.0.0) answers to whatever address
+        # they use; production names its host names (LIANDONG_ALLOWED_HOSTS).
+        os.environ.setdefault("LIANDONG_ALLOWED_HOSTS", "*")
     started = time.monotonic()
     _django()
     from django.conf import settings

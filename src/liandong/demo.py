@@ -57,10 +57,12 @@ def create_demo_accounts() -> list[tuple[str, str]]:
         (_user("diaodu", "王调度", Role.DISPATCHER), "区联动办调度员"),
         (_user("duban", "李督办", Role.SUPERVISOR), "区联动办督办员"),
         (_user("lingdao", "赵区长", Role.LEADERSHIP), "区领导（只读）"),
+        (_user("admin", "系统管理员", Role.ADMIN, is_staff=True), "系统管理员（单位、人员、配置）"),
         (
-            _user("admin", "系统管理员", Role.ADMIN, is_staff=True, is_superuser=True),
-            "系统管理员（含管理后台）",
+            _user("anquan", "安全管理员", Role.SECURITY_ADMIN, is_staff=True),
+            "安全管理员（角色、密码、锁定、令牌）",
         ),
+        (_user("shenji", "安全审计员", Role.AUDITOR, is_staff=True), "安全审计员（审计记录）"),
     ]
     for code in DEMO_UNITS:
         unit = Unit.objects.get(code=code)

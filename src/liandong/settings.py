@@ -16,13 +16,19 @@ SECRET_KEY = os.environ.get("LIANDONG_SECRET_KEY", "")
 if not SECRET_KEY:
     # Development and demo only: production must set LIANDONG_SECRET_KEY (see README).
     SECRET_KEY = "liandong-insecure-development-key-change-me"
-ALLOWED_HOSTS = [h for h in os.environ.get("LIANDONG_ALLOWED_HOSTS", "*").split(",") if h]
+# The host names the server answers to (comma-separated). The default serves this machine only;
+# production names its own, e.g. LIANDONG_ALLOWED_HOSTS=liandong.yuhong.gov.cn
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("LIANDONG_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("LIANDONG_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "liandong.accounts.admin_site.LiandongAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,6 +48,7 @@ INSTALLED_APPS = [
     "liandong.geography",
     "liandong.stats",
     "liandong.assessment",
+    "liandong.audit",
     "liandong.web",
     "liandong.worker",
 ]
@@ -54,7 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "liandong.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "liandong.web.session_idle.SessionIdleMiddleware",
+    "liandong.web.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "liandong.api.middleware.ApiErrorBodyMiddleware",
@@ -145,10 +155,16 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("LIANDONG_MEDIA_ROOT", DATA_DIR / "media"))
 WHITENOISE_USE_FINDERS = True
-# Uploaded attachments (photos, scanned documents): at most 20 MiB each.
+# Uploaded attachments (photos, scanned documents): at most 20 MiB each, refused on the upload
+# views before they are read (incidents/upload_handler.py); other limits: incidents/upload_limits.py
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LIANDONG_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "liandong.incidents.upload_handler.AttachmentUploadLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,
@@ -159,9 +175,106 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
+# --- Transport security (docs/security-settings.md) ---------------------------------------------
+# Behind a TLS-terminating reverse proxy: the header (and value) by which the proxy says the
+# original request was HTTPS, e.g. "X-Forwarded-Proto: https" ("1" is short for exactly that). Set
+# it only when the proxy always overwrites that header: a client could otherwise claim HTTPS.
+_proxy_header = os.environ.get("LIANDONG_SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header == "1":
+    _proxy_header = "X-Forwarded-Proto: https"
+if _proxy_header:
+    _name, _, _value = _proxy_header.replace("=", ":", 1).partition(":")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+
+
+def _flag(name: str) -> bool | None:
+    """An on/off setting: True for 1, False for 0, None when the operator has not said."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
+# Served over HTTPS only (LIANDONG_HTTPS=1): cookies only over TLS, HTTP redirected to HTTPS
+# (except /healthz, for local probes), and browsers told to use HTTPS (HSTS).
+LIANDONG_HTTPS = _flag("LIANDONG_HTTPS") is True
+_ssl_redirect = _flag("LIANDONG_SSL_REDIRECT")
+_hsts_subdomains = _flag("LIANDONG_HSTS_INCLUDE_SUBDOMAINS")
+_hsts_preload = _flag("LIANDONG_HSTS_PRELOAD")
+_hsts_seconds = os.environ.get("LIANDONG_HSTS_SECONDS", "").strip()
+SESSION_COOKIE_SECURE = LIANDONG_HTTPS
+CSRF_COOKIE_SECURE = LIANDONG_HTTPS
+SECURE_SSL_REDIRECT = LIANDONG_HTTPS and _ssl_redirect is not False
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = (int(_hsts_seconds) if _hsts_seconds else 31536000) if LIANDONG_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _hsts_subdomains is True
+SECURE_HSTS_PRELOAD = _hsts_preload is True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A deployment check that cannot apply is silenced only when the operator has said why, by
+# setting the switch that makes it not apply (docs/security-settings.md):
+_not_applicable = {
+    # the TLS proxy itself redirects HTTP to HTTPS
+    "security.W008": LIANDONG_HTTPS and _ssl_redirect is False,
+    # the TLS proxy itself sends Strict-Transport-Security
+    "security.W004": LIANDONG_HTTPS and _hsts_seconds == "0",
+    # other host names under this domain are still served over plain HTTP
+    "security.W005": _hsts_subdomains is False,
+    # an intranet name that cannot be on the browsers' public HSTS preload list
+    "security.W021": _hsts_preload is False,
+}
+
+# --- Sessions: signed out after LIANDONG_SESSION_IDLE_MINUTES without a request of the person's
+# own (the pages' background polling does not count), and LIANDONG_SESSION_MAX_HOURS after signing
+# in at the latest; the cookie ends with the browser (liandong.web.session_idle).
+LIANDONG_SESSION_IDLE_MINUTES = float(os.environ.get("LIANDONG_SESSION_IDLE_MINUTES", "30"))
+LIANDONG_SESSION_MAX_HOURS = float(os.environ.get("LIANDONG_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = int(LIANDONG_SESSION_MAX_HOURS * 3600) or 14 * 24 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- Content-Security-Policy on every response (liandong.web.csp): scripts only from the
+# installation's own files, never inline. Styles allow inline attributes (the templates and
+# ECharts' tooltips set style="..."); images and fonts may be data: URLs (ECharts, Swagger UI).
+LIANDONG_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+)
+
 # How often the background worker looks for work, in seconds.
 LIANDONG_WORKER_INTERVAL = float(os.environ.get("LIANDONG_WORKER_INTERVAL", "5"))
 
 # The covering index of deadlines (INCLUDE columns) is for PostgreSQL; SQLite builds it without
 # them, which is fine for the embedded default.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+SILENCED_SYSTEM_CHECKS = [
+    "models.W040",
+    *(c for c, silenced in _not_applicable.items() if silenced),
+]
+
+# The audit trail's hash: "sha256", or "sm3" where the installation chooses the national algorithm.
+LIANDONG_AUDIT_HASH = os.environ.get("LIANDONG_AUDIT_HASH", "sha256")
+
+# Personal data: a finished incident's caller name and phone are anonymised this many days after
+# it ended (0: never).
+LIANDONG_ANONYMISE_AFTER_DAYS = int(os.environ.get("LIANDONG_ANONYMISE_AFTER_DAYS", "365"))
+# The second factor (TOTP) at sign-in, required for administrators and the office (accounts/
+# second_factor.py). Only a trial installation turns it off (`liandong demo` does).
+LIANDONG_REQUIRE_SECOND_FACTOR = os.environ.get("LIANDONG_REQUIRE_SECOND_FACTOR", "1") == "1"

@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from liandong.accounts import duties
+from liandong.accounts.models import Role
 from liandong.incidents.models import Incident
 from liandong.sla.models import HolidayYear
 from liandong.units.models import TierChange, Unit
@@ -21,18 +23,32 @@ def admin_client(db) -> Client:
     return client
 
 
-def test_every_admin_list_and_add_page_opens(admin_client):
+ADMINISTRATORS = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+
+
+def test_every_admin_list_and_page_opens_for_its_administrator_only(db):
+    """Every registered model belongs to at least one administrator's duty (accounts/duties.py),
+    opens for them and is refused (403) to the other two."""
     dispatched()
+    clients = {}
+    for role in ADMINISTRATORS:
+        clients[role] = Client()
+        clients[role].force_login(UserFactory(role=role, is_staff=True))
     for model in admin.site._registry:
         meta = model._meta
-        listing = admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
-        assert listing.status_code == 200, meta.label
+        label = f"{meta.app_label}.{meta.model_name}"
+        owners = [r for r in ADMINISTRATORS if duties.allows(r, label, "view")]
+        assert owners, f"{label} belongs to no administrator"
+        listing = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
         first = model.objects.first()
-        if first is not None:
-            page = admin_client.get(
-                reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
-            )
-            assert page.status_code == 200, meta.label
+        for role, client in clients.items():
+            expected = 200 if role in owners else 403
+            assert client.get(listing).status_code == expected, (label, role)
+            if first is not None:
+                page = client.get(
+                    reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
+                )
+                assert page.status_code == expected, (label, role)
 
 
 def test_incidents_are_read_only_in_the_admin(admin_client):

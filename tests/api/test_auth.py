@@ -377,7 +377,9 @@ def test_a_token_expires_after_its_days(db, frozen_at):
 
 def test_the_admin_cannot_issue_repoint_revive_or_delete_someone_elses_token(db):
     """Issue 11, finding 4: a token is its issuer's own, never moved, revived or deleted."""
-    admin_user = User.objects.create_superuser("token-admin", password="Str0ng-Passw0rd!")
+    admin_user = User.objects.create_user(
+        "token-admin", password="Str0ng-Passw0rd!", role=Role.SECURITY_ADMIN, is_staff=True
+    )
     victim = office_user()
     client = Client()
     client.force_login(admin_user)

@@ -38,10 +38,10 @@ from liandong.incidents.models import (
     JoinRequest,
     ReturnRequest,
 )
-from tests.factories import UserFactory, dispatched, instruction_of, new_incident, unit
+from tests.factories import UserFactory, dispatched, image_bytes, instruction_of, new_incident, unit
 
 PRIMARY, COOPERATING, FOREIGN, OTHER = "housing", "urban-constr", "ecology", "emergency"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes()
 REFUSED = {403, 404, 409}
 
 SEATS: dict[str, tuple[str, str | None]] = {

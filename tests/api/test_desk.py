@@ -16,7 +16,14 @@ from liandong.common.errors import IllegalTransition
 from liandong.incidents import actions, available
 from liandong.incidents.actions.kernel import actor_label
 from liandong.incidents.models import CallBack, Event, Incident
-from tests.factories import dispatched, instruction_of, new_incident, office_user, unit_user
+from tests.factories import (
+    dispatched,
+    image_bytes,
+    instruction_of,
+    new_incident,
+    office_user,
+    unit_user,
+)
 
 
 def client_for(user) -> Client:
@@ -129,7 +136,7 @@ def test_a_refused_result_keeps_the_text_and_the_choice_and_asks_for_the_photos_
         actor=officer, instruction=instruction_of(incident, "housing"), reached=True
     )
     client = client_for(officer)
-    photo = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    photo = SimpleUploadedFile("a.png", image_bytes(), content_type="image/png")
     answer = client.post(
         f"/unit/instructions/{housing.pk}/result",
         {

@@ -120,7 +120,9 @@ def test_uploaded_files_are_never_served_by_path_even_in_demo_mode(db, settings,
     officer = unit_user("housing")
     inst = instruction_of(incident, "housing")
     actions.do_sign_instruction(actor=officer, instruction=inst)
-    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    from tests.factories import image_bytes
+
+    png = image_bytes()
     attachment = actions.do_upload_attachment(
         actor=officer, instruction=inst, name="a.png", content_type="image/png", data=png
     )

@@ -47,7 +47,10 @@ def test_linked_disposal_from_manual_entry_to_call_back(db, frozen_at):
     assert created.status_code == 201, created.content
     incident_id = created.json()["incident_id"]
     assert incident_id.startswith("QY20261201")
-    assert created.json()["raw_request"]["caller_phone"] == "13840012345"
+    # the request is kept as entered; the office reads it with the caller masked (privacy.py)
+    assert created.json()["raw_request"]["caller_phone"] == "138****2345"
+    stored = Incident.objects.get(incident_id=incident_id).raw_request
+    assert stored["caller_phone"] == "13840012345"
 
     # When the office asks the catalogue, it proposes primary, cooperating units and the street
     proposal = office.get(f"/incidents/{incident_id}/proposal", category="pollution").json()
@@ -444,9 +447,9 @@ def test_result_with_a_photo_attachment(db):
     officer.post(f"/instructions/{inst.pk}/caller-contacts", {"reached": False, "note": "无人接听"})
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    photo = SimpleUploadedFile(
-        "现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png"
-    )
+    from tests.factories import image_bytes
+
+    photo = SimpleUploadedFile("现场.png", image_bytes(), content_type="image/png")
     uploaded = officer.client.post(f"/api/v1/instructions/{inst.pk}/attachments", {"file": photo})
     assert uploaded.status_code == 201, uploaded.content
     bad = officer.client.post(

@@ -18,7 +18,21 @@ from tests.factories import office_user
 PASSWORD = "Xq7-correct-horse"
 
 
-@pytest.mark.parametrize(("url", "where"), [("/login/", "web"), ("/admin/login/", "admin")])
+def test_the_admin_login_is_no_door_of_its_own(db):
+    """The admin's login page hands over to the product's (lock-out, second factor): posting a
+    right password to it signs nobody in."""
+    user = office_user()
+    user.is_staff = True
+    user.set_password(PASSWORD)
+    user.save()
+    client = Client()
+    answer = client.post("/admin/login/", {"username": user.username, "password": PASSWORD})
+    assert answer.status_code == 302 and answer["Location"].startswith("/login/?next=")
+    assert "_auth_user_id" not in client.session
+    assert not LoginAttempt.objects.exists()
+
+
+@pytest.mark.parametrize(("url", "where"), [("/login/", "web"), ("/login/?next=/admin/", "web")])
 def test_wrong_passwords_lock_the_name_out_and_every_attempt_is_recorded(db, frozen_at, url, where):
     frozen_at("2026-11-30T09:00:00+08:00")
     user = office_user()

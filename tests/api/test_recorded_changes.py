@@ -25,9 +25,9 @@ from liandong.incidents.models import (
     Incident,
     JoinRequest,
 )
-from tests.factories import dispatched, instruction_of, office_user, unit, unit_user
+from tests.factories import dispatched, image_bytes, instruction_of, office_user, unit, unit_user
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes()
 
 
 def _working_instruction():

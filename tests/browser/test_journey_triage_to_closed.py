@@ -7,7 +7,10 @@ Here: triage, dispatch to three units, results accepted, closed; the catalogue's
 
 from __future__ import annotations
 
+import io
 import re
+
+from PIL import Image
 
 from tests.browser.conftest import Site, png_bytes
 from tests.browser.journeys import (
@@ -25,6 +28,7 @@ from tests.factories import instruction_of, new_incident
 
 
 def test_a_linked_disposal_incident_goes_from_triage_to_closed(site: Site) -> None:
+    from liandong.incidents import files
     from liandong.incidents.models import Attachment, Incident
 
     dispatcher = site.person("dispatcher", first_name="王调度")
@@ -129,7 +133,11 @@ def test_a_linked_disposal_incident_goes_from_triage_to_closed(site: Site) -> No
     assert housing.state == "result_reported" and housing.result_outcome == "resolved"
     photo = Attachment.objects.get(instruction=housing, purpose="result")
     assert (photo.content_type, photo.original_name) == ("image/png", "现场.png")
-    assert photo.size == len(png_bytes())
+    # Stored re-encoded (metadata dropped): still the same PNG image, its size what is on disk.
+    with files.open_file(photo.file.name) as handle:
+        stored = handle.read()
+    assert photo.size == len(stored) and stored.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(stored)).size == Image.open(io.BytesIO(png_bytes())).size
 
     for code, text in (
         ("urban-constr", "配合排查管网，无次生隐患"),

@@ -160,12 +160,18 @@ def test_the_change_form_applies_the_roster_rules(admin_client):
 
 
 def test_people_without_the_permissions_cannot_import(db):
+    # The administration is the administrators' only: a dispatcher marked as staff is sent to
+    # the login, and an auditor (an administrator without this duty) is refused.
     staff = UserFactory(role="dispatcher", is_staff=True)
     client = Client()
     client.force_login(staff)
-    assert client.get(IMPORT).status_code == 403
+    assert client.get(IMPORT).status_code == 302
     data = workbook([shift_row()])
-    assert client.post(IMPORT, {"file": upload(data)}).status_code == 403
+    assert client.post(IMPORT, {"file": upload(data)}).status_code == 302
+    auditor = Client()
+    auditor.force_login(UserFactory(role="auditor", is_staff=True))
+    assert auditor.get(IMPORT).status_code == 403
+    assert auditor.post(IMPORT, {"file": upload(workbook([shift_row()]))}).status_code == 403
     assert not DutyShift.objects.exists()
     anonymous = Client().get(IMPORT)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]

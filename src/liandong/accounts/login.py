@@ -14,11 +14,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.http import HttpRequest
 
 from liandong import clock
 from liandong.accounts.models import LoginAttempt
+from liandong.audit.kinds import AUDIT_KIND_LABELS, AuditKind
+from liandong.audit.services import do_record
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
@@ -54,16 +57,44 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+@transaction.atomic
 def do_record_login_attempt(
-    *, username: str, request: HttpRequest | None, succeeded: bool, where: str = "web"
+    *,
+    username: str,
+    request: HttpRequest | None,
+    succeeded: bool,
+    where: str = "web",
+    locked: bool = False,
+    user: Any = None,
 ) -> LoginAttempt:
-    return LoginAttempt.objects.create(
+    """Record a sign-in attempt for the lock-out, and in the audit trail."""
+    attempt = LoginAttempt.objects.create(
         username=(username or "")[:150],
         ip=client_ip(request),
         succeeded=succeeded,
         at=clock.now(),
         where=where,
     )
+    kind = (
+        AuditKind.LOGIN
+        if succeeded
+        else AuditKind.LOGIN_LOCKED
+        if locked
+        else AuditKind.LOGIN_FAILED
+    )
+    do_record(
+        kind=kind,
+        summary=f"{AUDIT_KIND_LABELS[kind]}：{attempt.username}（{_WHERE_LABELS.get(where, where)}）",
+        actor=user,
+        actor_label=attempt.username,
+        target=f"user:{user.pk}" if user is not None else "",
+        ip=attempt.ip,
+        data={"username": attempt.username, "where": where},
+    )
+    return attempt
+
+
+_WHERE_LABELS = {"web": "业务系统", "admin": "管理后台", "api": "接口"}
 
 
 def _where(request: HttpRequest | None) -> str:
@@ -73,8 +104,23 @@ def _where(request: HttpRequest | None) -> str:
 
 def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     do_record_login_attempt(
-        username=user.get_username(), request=request, succeeded=True, where=_where(request)
+        username=user.get_username(),
+        request=request,
+        succeeded=True,
+        where=_where(request),
+        user=user,
     )
+
+
+def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        do_record(
+            kind=AuditKind.LOGOUT,
+            summary=f"退出登录：{user.get_username()}",
+            actor=user,
+            target=f"user:{user.pk}",
+            ip=client_ip(request),
+        )
 
 
 def on_login_failed(
@@ -91,6 +137,7 @@ def on_login_failed(
 def connect() -> None:
     user_logged_in.connect(on_login, dispatch_uid="liandong-login")
     user_login_failed.connect(on_login_failed, dispatch_uid="liandong-login-failed")
+    user_logged_out.connect(on_logout, dispatch_uid="liandong-logout")
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -107,7 +154,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         until = locked_until(username) if username else None
         if until is not None:
             do_record_login_attempt(
-                username=username, request=self.request, succeeded=False, where=_where(self.request)
+                username=username,
+                request=self.request,
+                succeeded=False,
+                where=_where(self.request),
+                locked=True,
             )
             raise forms.ValidationError(
                 f"该账号登录失败次数过多，已暂时锁定，请于{clock.to_beijing(until):%H:%M}后再试；"

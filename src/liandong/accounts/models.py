@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -17,13 +18,26 @@ class Role(models.TextChoices):
     UNIT_LEADER = "unit_leader", "联动单位主管领导"
     LEADERSHIP = "leadership", "区领导（只读）"
     ADMIN = "admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDITOR = "auditor", "安全审计员"
 
 
 OFFICE_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
 UNIT_ROLES = frozenset({Role.DUTY_OFFICER, Role.UNIT_LEADER})
 
 
+class LiandongUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        """Django's `createsuperuser` makes a system administrator: the flag itself grants
+        nothing here (duties.py), the role does."""
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
+    objects = LiandongUserManager()  # type: ignore[misc]
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.DISPATCHER)
     unit = models.ForeignKey(
         "units.Unit",
@@ -35,10 +49,32 @@ class User(AbstractUser):
         help_text="联动单位的值班员和主管领导必须属于一个单位",
     )
     phone = models.CharField("联系电话", max_length=20, blank=True)
+    # The second factor (TOTP, RFC 6238): the secret encrypted at rest (common/secretbox), when
+    # it was confirmed, and the last time step used (a code is good once).
+    totp_secret = models.CharField(
+        "动态口令密钥（加密）", max_length=300, blank=True, editable=False
+    )
+    totp_confirmed_at = models.DateTimeField(
+        "动态口令绑定时间", null=True, blank=True, editable=False
+    )
+    totp_last_step = models.BigIntegerField("动态口令最近使用", default=0, editable=False)
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        """Permissions follow the role's duties (accounts/duties.py): the superuser flag grants
+        nothing, so no account can do all three administrators' work."""
+        from liandong.accounts import duties
+
+        parsed = duties.parse_perm(perm)
+        return self.is_active and parsed is not None and duties.allows(self.role, *parsed)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        from liandong.accounts import duties
+
+        return self.is_active and duties.allows_app(self.role, app_label)
 
     @property
     def display_name(self) -> str:

@@ -13,6 +13,7 @@ from ninja.utils import check_csrf
 
 from liandong import clock
 from liandong.accounts.models import ApiToken, User, hash_token
+from liandong.audit import context as audit_context
 
 
 class TokenAuth(HttpBearer):
@@ -32,6 +33,7 @@ class TokenAuth(HttpBearer):
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        audit_context.mark_token(token_id=row.pk, prefix=row.prefix)
         return row.user
 
 

@@ -1,16 +1,18 @@
-"""What the API's route modules share: the error responses, the caller, code lookups, and the
-API's view of one incident or instruction."""
+"""What the API's route modules share: the error responses, the caller, code lookups, the
+API's view of one incident or instruction, and the one way a stored attachment goes out."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 
 from liandong.accounts.models import User
 from liandong.api import schemas
+from liandong.audit.services import record_export
 from liandong.common.errors import InvalidInput
-from liandong.incidents import access, selectors
+from liandong.incidents import access, files, selectors, uploads
+from liandong.incidents.models import Attachment
 from liandong.units.models import Category
 
 ERRORS: dict[int, type[schemas.ErrorOut]] = {
@@ -45,3 +47,25 @@ def instruction_out(request: HttpRequest, instruction_id: int) -> dict[str, Any]
     user = user_of(request)
     instruction = selectors.instruction_for(user, access.access_instruction(user, instruction_id))
     return selectors.instruction_dict(user, instruction)
+
+
+#: A stored file is never a page: nothing in it runs, even if a browser were to show it.
+ATTACHMENT_POLICY = "default-src 'none'; sandbox"
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """A stored attachment (the caller passed the gate): always a download, typed by what its
+    bytes are (never by what a client once declared), and never sniffed into something else."""
+    handle = files.open_file(attachment.file.name)
+    head = handle.read(16)
+    handle.seek(0)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=uploads.served_type(head),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = ATTACHMENT_POLICY
+    record_export(name=f"附件 {attachment.original_name}", detail=f"attachment:{attachment.pk}")
+    return response

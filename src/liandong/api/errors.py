@@ -10,7 +10,9 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from liandong.api.parser import NotAnObject
 from liandong.common.errors import DomainError, ErrorBody, FieldError
+from liandong.incidents import upload_handler
 
 _PYDANTIC_CODES = {
     "missing": ("required", "必填"),
@@ -70,6 +72,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        # A file missing because the upload handler refused it unread: say why (too large).
+        refused = upload_handler.refusal(request)
+        if refused is not None:
+            return domain_error(request, refused)
         fields = validation_fields(list(exc.errors))
         if any(f.code == "malformed_json" for f in fields):
             return _respond(api, request, 400, ErrorBody("malformed_json", "请求体不是有效的JSON"))
@@ -98,4 +104,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja wraps what the body parser raised (parser.py) in a 400 "Cannot parse request body"
+        if isinstance(exc.__cause__, NotAnObject):
+            field = FieldError("body", "invalid_type", "body：请求体应为JSON对象（{...}）")
+            return _respond(api, request, 422, ErrorBody("invalid", "请求体应为JSON对象", [field]))
+        if isinstance(exc.__cause__, ValueError):  # JSONDecodeError, UnicodeDecodeError
+            return _respond(api, request, 400, ErrorBody("malformed_json", "请求体不是有效的JSON"))
         return _respond(api, request, exc.status_code, ErrorBody("http_error", str(exc)))

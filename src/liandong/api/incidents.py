@@ -46,6 +46,22 @@ def get_incident(request: HttpRequest, incident_id: str) -> dict[str, Any]:
     return incident_out(request, incident_id)
 
 
+@incidents.post(
+    "/{incident_id}/caller/reveal",
+    response={200: schemas.CallerOut, **ERRORS},
+    summary="查看报警人完整姓名和电话（区联动办、主责单位；每次查看均记录）",
+)
+def reveal_caller(request: HttpRequest, incident_id: str) -> dict[str, Any]:
+    user = user_of(request)
+    incident = access.access_incident_for_caller_reveal(user, incident_id)
+    actions.do_record_phone_reveal(actor=user, incident=incident, via="api")
+    return {
+        "incident_id": incident.incident_id,
+        "caller_name": incident.caller_name,
+        "caller_phone": incident.caller_phone,
+    }
+
+
 @incidents.get(
     "/{incident_id}/timeline",
     response={200: list[schemas.EventOut], **ERRORS},

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from liandong.accounts.models import User
 from liandong.api import schemas
-from liandong.api.common import ERRORS, instruction_out, user_of
+from liandong.api.common import ERRORS, attachment_response, instruction_out, user_of
 from liandong.common.errors import NotFound
-from liandong.incidents import access, actions, files, selectors
+from liandong.incidents import access, actions, selectors, upload_handler, upload_limits
 from liandong.incidents.models import Attachment
 from liandong.units.selectors import unit_by_code, units_by_codes
 
@@ -118,16 +119,25 @@ def result(request: HttpRequest, instruction_id: int, payload: schemas.ResultIn)
 
 
 @instructions.post(
-    "/{instruction_id}/attachments", response={201: dict, **ERRORS}, summary="上传照片或扫描件"
+    "/{instruction_id}/attachments",
+    response={201: dict, **ERRORS},
+    summary="上传照片或扫描件",
+    description=(
+        "照片（JPEG、PNG、GIF、WebP）或PDF扫描件，按文件内容识别，不看文件名和声明的类型；"
+        "照片会重新编码并去除全部元数据（含GPS位置）。单个文件不超过20MB，每个指令"
+        f"{upload_limits.quota_text()}；超过的请求不会被读取。未用于处置结果或延期申请的附件"
+        f"在上传{upload_limits.UNUSED_KEPT_FOR.days}天后（指令结束后更早）自动删除。"
+    ),
 )
 def upload(request: HttpRequest, instruction_id: int, file: File[UploadedFile]) -> Status:
     user, instruction = _unit_instruction(request, instruction_id)
+    upload_handler.enforce(request)  # refused before it was read (too large)
     attachment = actions.do_upload_attachment(
         actor=user,
         instruction=instruction,
         name=file.name or "附件",
-        content_type=file.content_type or "application/octet-stream",
-        data=file.read(),
+        content_type=file.content_type or "",
+        data=file.read(settings.LIANDONG_MAX_ATTACHMENT_BYTES + 1),
     )
     return Status(
         201, {"id": attachment.pk, "name": attachment.original_name, "size": attachment.size}
@@ -145,11 +155,7 @@ def download(request: HttpRequest, instruction_id: int, attachment_id: int) -> F
     attachment = Attachment.objects.filter(pk=attachment_id, instruction=instruction).first()
     if attachment is None:
         raise NotFound("附件不存在", code="unknown_attachment")
-    return FileResponse(
-        files.open_file(attachment.file.name),
-        content_type=attachment.content_type,
-        filename=attachment.original_name,
-    )
+    return attachment_response(attachment)
 
 
 @instructions.post(

@@ -6,13 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from liandong.common.errors import ErrorBody
 
 log = logging.getLogger("liandong.api")
 
 _MESSAGES = {
+    403: ("forbidden", "没有权限执行此操作"),
     404: ("not_found", "资源不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
     500: ("server_error", "服务器内部错误"),
@@ -46,5 +48,9 @@ class ApiErrorBodyMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith("/api/"):
             return None
+        if isinstance(exception, Http404):
+            return _body(404)  # e.g. ninja at the bare API root
+        if isinstance(exception, PermissionDenied):
+            return _body(403)
         log.exception("unhandled error in %s %s", request.method, request.path)
         return _body(500)

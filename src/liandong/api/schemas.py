@@ -89,8 +89,8 @@ class IncidentSummaryOut(Schema):
     accepted_at: str
     address: str
     content: str
-    caller_name: str
-    caller_phone: str
+    caller_name: str = Field(description="脱敏（张*）；完整姓名经记录的查看接口获取")
+    caller_phone: str = Field(description="脱敏（138****5678）；完整号码经记录的查看接口获取")
     class_: str | None = Field(None, alias="class")
     level: int | None
     category: str | None
@@ -119,7 +119,21 @@ class IncidentOut(IncidentSummaryOut):
     actions: list[ActionOut]
     units: list[dict[str, Any]]
     instructions: list[InstructionOut]
-    raw_request: dict[str, Any] | None
+    raw_request: dict[str, Any] | None = Field(
+        description="区联动办可见：收到的原始请求，报警人姓名和电话已脱敏"
+    )
+    may_reveal_caller: bool = Field(
+        description="本人可否查看报警人完整姓名和电话（区联动办、主责单位；每次查看均记录）"
+    )
+    anonymised_at: str | None = Field(None, description="报警人信息匿名化的时间")
+
+
+class CallerOut(Schema):
+    """The caller's full name and phone: only through a recorded reveal."""
+
+    incident_id: str
+    caller_name: str
+    caller_phone: str
 
 
 class IncidentPage(Schema):

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from liandong.api.common import ERRORS, user_of
+from liandong.audit.services import record_export
 from liandong.incidents import access
 from liandong.stats.export import stats_xlsx
 from liandong.stats.overview import overview
@@ -49,6 +50,7 @@ def get_stats_xlsx(
     response = HttpResponse(stats_xlsx(result), content_type=XLSX)
     name = f"统计_{result['from'][:10]}_{result['to'][:10]}_{by}.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    record_export(name=name, detail=f"分组：{by}")
     return response
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from liandong.api import schemas
-from liandong.api.common import ERRORS, user_of
+from liandong.api.common import ERRORS, attachment_response, user_of
 from liandong.common.errors import Forbidden, InvalidInput, NotFound
-from liandong.incidents import access, files
+from liandong.incidents import access, upload_handler
 from liandong.supervision import actions, selectors
 from liandong.units.selectors import unit_by_code
 
@@ -76,12 +77,13 @@ def answer(
     seat = access.unit_leader_seat(user, order.unit_id)
     if seat is not None:
         raise Forbidden(seat)
+    upload_handler.enforce(request)  # refused before it was read (too large)
     scan = None
     if document is not None:
         scan = (
             document.name or "书面回复",
-            document.content_type or "application/octet-stream",
-            document.read(),
+            document.content_type or "",
+            document.read(settings.LIANDONG_MAX_ATTACHMENT_BYTES + 1),
         )
     done = actions.do_answer_supervision_order(actor=user, order=order, text=text, document=scan)
     return selectors.order_dict(user, done)
@@ -121,7 +123,4 @@ def answer_document(request: HttpRequest, order_id: int) -> FileResponse:
     order = selectors.access_order(user_of(request), order_id)
     if order.answer_document is None:
         raise NotFound("没有书面回复扫描件", code="unknown_attachment")
-    doc = order.answer_document
-    return FileResponse(
-        files.open_file(doc.file.name), content_type=doc.content_type, filename=doc.original_name
-    )
+    return attachment_response(order.answer_document)

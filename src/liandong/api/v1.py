@@ -4,7 +4,11 @@ result. The routes live in one module per subject; this module assembles them.""
 
 from __future__ import annotations
 
+from http.client import responses
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from liandong.api import (
     decisions,
@@ -16,10 +20,39 @@ from liandong.api import (
     supervision,
 )
 from liandong.api.auth import AUTH
+from liandong.api.parser import ObjectBodyParser
 from liandong.common.renderers import ChineseJSONRenderer
 
-api = NinjaAPI(
+#: What any operation may answer besides its success: not signed in, not allowed, not found (or not
+#: visible to this user), invalid input. Operations declaring no errors of their own (the lists
+#: and reference reads) document these too.
+DOCUMENTED_ERRORS = (401, 403, 404, 422)
+
+
+class LiandongAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"$ref": "#/components/schemas/ErrorOut"}
+        for item in schema["paths"].values():
+            for operation in item.values():
+                documented = operation.setdefault("responses", {})
+                for status in DOCUMENTED_ERRORS:
+                    documented.setdefault(
+                        status,
+                        {
+                            "description": responses[status],
+                            "content": {"application/json": {"schema": error}},
+                        },
+                    )
+                operation["responses"] = dict(sorted(documented.items(), key=lambda s: int(s[0])))
+        return schema
+
+
+api = LiandongAPI(
     renderer=ChineseJSONRenderer(),
+    parser=ObjectBodyParser(),
     title="联动 — 于洪区110非警务警情联动处置平台 API",
     version="1",
     urls_namespace="api-v1",

@@ -17,7 +17,8 @@ class AssessmentWeightsAdmin(SimpleHistoryAdmin):
     list_display = ("__str__", "sign", "feedback", "result", "contact", "satisfaction")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not AssessmentWeights.objects.exists()
+        # One row of weights: added once (by whoever may add at all), then only changed.
+        return super().has_add_permission(request) and not AssessmentWeights.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security.base import AuthBase
 
 from liandong import clock
+from liandong.audit import context as audit_context
 from liandong.citylink import actions, contract, docs, peers, signing
 from liandong.citylink.models import CityPeer, KeyDirection
 from liandong.citylink.status import incident_status
@@ -80,6 +81,7 @@ class HmacAuth(AuthBase):
             raise CityAuthFailed("签名不正确", code="bad_signature")
         if not signing.timestamp_is_fresh(timestamp, clock.now().timestamp()):
             raise CityAuthFailed("时间戳与本方时钟相差超过300秒", code="stale_timestamp")
+        audit_context.mark_peer(peer_id=peer.peer_id)
         return peer
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,17 @@ class InvalidInput(DomainError):
     @classmethod
     def one(cls, field: str, code: str, message: str) -> InvalidInput:
         return cls([FieldError(field, code, message)], message)
+
+    @classmethod
+    def from_validation_error(cls, exc: Any) -> InvalidInput:
+        """Django's model validation (`full_clean`) said as field errors."""
+        by_field = getattr(exc, "message_dict", None) or {"__all__": list(exc.messages)}
+        fields = [
+            FieldError(name, "invalid", str(message))
+            for name, messages in by_field.items()
+            for message in messages
+        ]
+        return cls(fields, fields[0].message if fields else "提交的内容不符合要求")
 
 
 class IllegalTransition(DomainError):

@@ -18,6 +18,8 @@ from django.db.models import Q, QuerySet
 
 from liandong.accounts.models import OFFICE_ROLES, UNIT_ROLES, Role, User
 from liandong.common.errors import Forbidden, NotFound
+from liandong.incidents import privacy
+from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES
 from liandong.incidents.models import (
     ExtensionRequest,
     Incident,
@@ -26,6 +28,9 @@ from liandong.incidents.models import (
     Notification,
     NotificationAudience,
     ReturnRequest,
+)
+from liandong.incidents.models import (
+    Role as InstructionRole,
 )
 from liandong.units.models import UnitKind
 
@@ -110,6 +115,36 @@ def tier_seat(user: User) -> str | None:
     return "只有区联动办或管理员可以调整单位级别"
 
 
+def caller_seat(user: User, incident: Incident) -> str | None:
+    """Who may see the caller's full name and phone (privacy.reveal_refusal): the office, and
+    the people of a unit holding the incident's primary instruction. None: allowed."""
+    unit_id = user.unit_id if is_unit_user(user) else None
+    holders: set[int] = set()
+    if unit_id is not None:
+        holders = set(
+            Instruction.objects.filter(incident=incident, role=InstructionRole.PRIMARY)
+            .exclude(state__in=FINAL_INSTRUCTION_VALUES)
+            .values_list("unit_id", flat=True)
+        )
+    return privacy.reveal_refusal(
+        office=is_office(user),
+        unit_id=unit_id,
+        primary_holders=holders,
+        anonymised=incident.anonymised_at is not None,
+    )
+
+
+def may_reveal_caller(user: User, incident: Incident) -> bool:
+    """The screens' question: show a reveal button (and a phone link after it) or not."""
+    return caller_seat(user, incident) is None
+
+
+def may_search_by_caller_phone(user: User) -> bool:
+    """Finding incidents by the caller's full number is a reveal: the office's only (the
+    district leadership and administrators read incidents, not callers)."""
+    return is_office(user)
+
+
 def visible_incidents(user: User) -> QuerySet[Incident]:
     if not user.is_active:
         return Incident.objects.none()
@@ -183,6 +218,13 @@ def access_instruction_for_office_action(user: User, instruction_id: int) -> Ins
     instruction = access_instruction(user, instruction_id)
     require_office(user)
     return instruction
+
+
+def access_incident_for_caller_reveal(user: User, incident_id: str) -> Incident:
+    """404 when the incident is not visible, 403 when this person may not see the caller."""
+    incident = access_incident(user, incident_id)
+    _require(caller_seat(user, incident))
+    return incident
 
 
 def access_incident_for_office_action(user: User, incident_id: str) -> Incident:

@@ -116,7 +116,16 @@ def close_refusal(incident: Incident) -> rules.Refusal | None:
     return rules.close_incident(open_units=open_names, any_done=any_done)
 
 
+def attach_refusal(instruction: Instruction, adding_bytes: int = 0) -> rules.Refusal | None:
+    """The instruction's attachments so far (prefetched where the caller prefetched)."""
+    held = list(instruction.attachments.all())
+    return rules.attach(
+        files=len(held), total_bytes=sum(a.size for a in held), adding_bytes=adding_bytes
+    )
+
+
 INSTRUCTION_RULES: dict[str, Callable[[Instruction], rules.Refusal | None]] = {
+    "attach": attach_refusal,
     "contact_caller": lambda i: rules.contact_caller(role=i.role),
     "report_result": report_result_refusal,
     "request_extension": extension_refusal,

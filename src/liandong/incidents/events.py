@@ -16,6 +16,7 @@ class EventKind(StrEnum):
     RECEIVED = "received"
     SUPPLEMENTED = "supplemented"
     CALLER_PHONE_REVEALED = "caller_phone_revealed"
+    ANONYMISED = "anonymised"
     # triage and the incident
     DISPATCHED = "dispatched"
     RETURNED_TO_CITY = "returned_to_city"
@@ -72,6 +73,7 @@ EVENT_KIND_LABELS: dict[str, str] = {
     EventKind.RECEIVED: "收到市平台警情",
     EventKind.SUPPLEMENTED: "补充警情信息",
     EventKind.CALLER_PHONE_REVEALED: "查看报警人电话",
+    EventKind.ANONYMISED: "报警人信息匿名化",
     EventKind.DISPATCHED: "研判派发",
     EventKind.RETURNED_TO_CITY: "退回市平台",
     EventKind.MERGED: "合并为重复警情",

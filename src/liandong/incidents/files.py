@@ -86,3 +86,9 @@ def stale_tokens(*, now: float | None = None) -> list[str]:
         return []
     moment = now if now is not None else time.time()
     return [p.name for p in folder.iterdir() if moment - p.stat().st_mtime >= STALE_SECONDS]
+
+
+def remove(name: str) -> None:
+    """Delete the file of a removed row (its final file, or its staged one if a crash kept it)."""
+    (_root() / name).unlink(missing_ok=True)
+    (_root() / INCOMING / Path(name).name).unlink(missing_ok=True)

@@ -140,6 +140,8 @@ class Incident(models.Model):
     satisfaction = models.CharField(
         "满意度", max_length=30, choices=Satisfaction.choices, blank=True
     )
+    # Personal data (privacy.py): the caller's name and phone removed after the retention period
+    anonymised_at = models.DateTimeField("匿名化时间", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="录入人",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from liandong.common.errors import IllegalTransition
+from liandong.incidents import upload_limits
 
 PRIMARY = "primary"
 
@@ -73,4 +74,15 @@ def stand_down(*, role: str) -> Refusal | None:
     """One cooperating unit may be stood down; the primary unit is changed by reassigning."""
     if role == PRIMARY:
         return Refusal("primary_unit", "主责单位不能单独撤销；如需更换，请改派")
+    return None
+
+
+def attach(*, files: int, total_bytes: int, adding_bytes: int = 0) -> Refusal | None:
+    """An instruction holds a limited number of attachments and bytes (upload_limits.py)."""
+    if files >= upload_limits.MAX_FILES_PER_INSTRUCTION or (
+        total_bytes + adding_bytes > upload_limits.MAX_BYTES_PER_INSTRUCTION
+    ):
+        return Refusal(
+            "attachment_quota", f"该指令的附件已达上限（{upload_limits.quota_text()}），不能再上传"
+        )
     return None

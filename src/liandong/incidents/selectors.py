@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from liandong import clock
 from liandong.accounts.models import User
-from liandong.incidents import access
+from liandong.incidents import access, privacy
 from liandong.incidents.available import Offer, available_actions
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, InstructionState, RequestState
 from liandong.incidents.models import (
@@ -173,8 +173,9 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "accepted_at": iso(incident.accepted_at),
         "address": incident.address,
         "content": incident.content,
-        "caller_name": incident.caller_name,
-        "caller_phone": incident.caller_phone,
+        # masked for everyone (privacy.py); the full values only through a recorded reveal
+        "caller_name": privacy.mask_name(incident.caller_name),
+        "caller_phone": privacy.mask_phone(incident.caller_phone),
         "class": incident.incident_class or None,
         "level": incident.level,
         "category": incident.category.code if incident.category else None,
@@ -215,7 +216,12 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
             for i in all_units
         ],
         "instructions": [instruction_dict(user, i, now) for i in instructions],
-        "raw_request": incident.raw_request if access.is_office(user) else None,
+        # the office's view of what arrived, with the caller's name and phone masked
+        "raw_request": privacy.mask_request(incident.raw_request)
+        if access.is_office(user)
+        else None,
+        "may_reveal_caller": access.may_reveal_caller(user, incident),
+        "anonymised_at": iso(incident.anonymised_at),
     }
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import FieldError, InvalidInput
-from liandong.incidents.actions.instruction import store_upload
+from liandong.incidents.actions.attachments import store_upload
 from liandong.incidents.actions.kernel import append_event, clean_text, notify, office_unit
 from liandong.incidents.actions.locks import lock_incidents
 from liandong.incidents.events import EventKind
@@ -153,7 +153,12 @@ def do_answer_supervision_order(
     if document is not None:
         name, content_type, data = document
         order.answer_document = store_upload(
-            actor=actor, name=name, content_type=content_type, data=data, purpose="supervision"
+            actor=actor,
+            name=name,
+            content_type=content_type,
+            data=data,
+            purpose="supervision",
+            field="document",
         )
     order.state = after
     order.answer_text = text

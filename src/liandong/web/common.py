@@ -140,3 +140,7 @@ def local_time(request: HttpRequest, name: str, *, required: bool) -> datetime |
     if value.tzinfo is None:
         value = value.replace(tzinfo=clock.BEIJING)
     return value
+
+
+#: Any signed-in person (the page's own gate decides the rest; NotFound is a 404, Forbidden a 403).
+signed_in = login_required_for(lambda user: True)

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from liandong import clock
+from liandong.audit.services import record_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 10_000
@@ -27,11 +28,13 @@ def xlsx_response(
     sheet.append(list(headers))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
+    written = 0
     for count, row in enumerate(rows):
         if count >= MAX_ROWS:
             sheet.append([f"仅导出前{MAX_ROWS}行"])
             break
         sheet.append(list(row))
+        written += 1
     for column, header in zip("ABCDEFGHIJKLMNOP", headers, strict=False):
         sheet.column_dimensions[column].width = max(12, min(40, len(header) * 3))
     out = io.BytesIO()
@@ -39,6 +42,7 @@ def xlsx_response(
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     filename = f"{name}_{clock.to_beijing(clock.now()):%Y%m%d%H%M}.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    record_export(name=filename, detail=f"筛选：{filters or '无'}", rows=written)
     return response
 
 
@@ -55,4 +59,5 @@ def download(data: bytes, content_type: str, name: str) -> HttpResponse:
     """A file the browser saves under `name` (UTF-8 file names, as RFC 6266 allows)."""
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    record_export(name=name)
     return response

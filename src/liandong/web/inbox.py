@@ -3,7 +3,6 @@ goes to its incident or instruction), marking all read, and the live poll every 
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from liandong.incidents import access, inbox
 from liandong.incidents.actions.inbox import do_mark_notifications_read
-from liandong.web.common import user_of
+from liandong.web.common import signed_in, user_of
 
 
 def bell(request: HttpRequest) -> dict[str, object]:
@@ -21,7 +20,7 @@ def bell(request: HttpRequest) -> dict[str, object]:
     return {"bell_unread": inbox.unread_count(user_of(request)), "bell_cap": inbox.BELL_CAP}
 
 
-@login_required
+@signed_in
 def notifications(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     unread_only = request.GET.get("show") == "unread"
@@ -36,7 +35,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@signed_in
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     notification = access.access_notification(user, pk)
@@ -44,14 +43,14 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(access.notification_target(user, notification) or "notifications")
 
 
-@login_required
+@signed_in
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
     do_mark_notifications_read(user=user_of(request), ids=None)
     return redirect("notifications")
 
 
-@login_required
+@signed_in
 def live(request: HttpRequest) -> JsonResponse:
     """What every page polls: the bell's count and the notifications newer than `since`."""
     user = user_of(request)

@@ -24,6 +24,7 @@ from liandong.supervision.selectors import may_issue
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.units.selectors import suggest_category
 from liandong.web.common import (
+    login_required_for,
     optional_unit,
     run_action,
     unit_from,
@@ -85,6 +86,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         detail=detail,
         offers=offers,
         refused=available.refused(user, incident),
+        may_reveal_caller=access.may_reveal_caller(user, incident),
         cards=[{"i": i, "offers": available.allowed(user, i)} for i in instructions],
         timeline=[
             {**e, "when": datetime.fromisoformat(e["occurred_at"])}
@@ -136,13 +138,17 @@ def next_waiting(user: User, after: Incident) -> str | None:
     return None
 
 
-@office_page
+@login_required_for(lambda user: user.is_active)
 @require_POST
 def reveal_phone(request: HttpRequest, incident_id: str) -> JsonResponse:
+    """The reveal button of the incident page and of the unit's instruction page: the caller's
+    full name and phone for whom the gate allows (404 unseen, 403 refused), on record."""
     user = user_of(request)
-    incident = access.access_incident(user, incident_id)
+    incident = access.access_incident_for_caller_reveal(user, incident_id)
     actions.do_record_phone_reveal(actor=user, incident=incident)
-    return JsonResponse({"caller_phone": incident.caller_phone})
+    return JsonResponse(
+        {"caller_phone": incident.caller_phone, "caller_name": incident.caller_name}
+    )
 
 
 def _incident_handlers(

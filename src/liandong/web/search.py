@@ -1,6 +1,7 @@
 """警情查询: the office's search over incidents, filtered and paged in the database, exported to
-.xlsx with the same filters. An exact caller-phone search is a reveal of personal data: it is
-recorded on each incident it finds."""
+.xlsx with the same filters. An exact caller-phone search is a reveal of personal data: it is the
+office's only and recorded on each incident it finds. Neither the list nor the export shows the
+caller's name or phone (privacy.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from liandong.accounts.models import User
 from liandong.incidents import access, actions
 from liandong.incidents.lifecycle import DeadlineState
 from liandong.incidents.models import Deadline, Incident, IncidentClass, Level
+from liandong.incidents.privacy import mask_phone
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.web.common import user_of
 from liandong.web.console import linkage_units, office_page, page
@@ -73,7 +75,7 @@ def search(user: User, f: dict[str, str]) -> QuerySet[Incident]:
             instruction__incident=OuterRef("pk"), state=DeadlineState.OPEN, due_at__lt=clock.now()
         )
         qs = qs.filter(Exists(late))
-    if f["phone"]:
+    if f["phone"] and access.may_search_by_caller_phone(user):
         qs = qs.filter(caller_phone=f["phone"].strip())
     return qs.order_by("-received_at", "-id")
 
@@ -82,13 +84,17 @@ def search(user: User, f: dict[str, str]) -> QuerySet[Incident]:
 def incident_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     f = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    if not access.may_search_by_caller_phone(user):
+        f["phone"] = ""  # not a filter for them: neither applied nor recorded as a reveal
     qs = search(user, f)
-    described = "；".join(f"{k}={v}" for k, v in f.items() if v)
+    # the export's header names the filters; the searched number only masked
+    shown = {**f, "phone": mask_phone(f["phone"])}
+    described = "；".join(f"{k}={v}" for k, v in shown.items() if v)
     if request.GET.get("format") == "xlsx":
         rows = list(qs[:10_001])
         if f["phone"]:
             for incident in rows:
-                actions.do_record_phone_reveal(actor=user, incident=incident)
+                actions.do_record_phone_reveal(actor=user, incident=incident, via="search")
         return xlsx_response(
             name="警情查询",
             filters=described,
@@ -119,7 +125,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     found = Paginator(qs, 50).get_page(request.GET.get("page"))
     if f["phone"]:  # the caller's number was searched in full: on record for each incident shown
         for incident in found.object_list:
-            actions.do_record_phone_reveal(actor=user, incident=incident)
+            actions.do_record_phone_reveal(actor=user, incident=incident, via="search")
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {
@@ -128,6 +134,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "f": f,
         "query": query.urlencode(),
         "selects": _selects(f),
+        "may_search_phone": access.may_search_by_caller_phone(user),
     }
     return page(request, "web/office/incidents.html", "incidents", **context)
 

@@ -3,6 +3,7 @@ written answer. Buttons come from the order's available actions."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from liandong.common.errors import Forbidden, InvalidInput
-from liandong.incidents import access
+from liandong.incidents import access, upload_handler
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES
 from liandong.supervision import actions, selectors
 from liandong.supervision.documents import order_file
@@ -171,16 +172,25 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         raise Forbidden(seat)
     scan = request.FILES.get("document")
     document = (
-        (scan.name or "书面回复", scan.content_type or "application/octet-stream", scan.read())
+        (
+            scan.name or "书面回复",
+            scan.content_type or "",
+            scan.read(settings.LIANDONG_MAX_ATTACHMENT_BYTES + 1),
+        )
         if scan is not None
         else None
     )
+
+    def answer_it() -> None:
+        upload_handler.enforce(request)  # the scan refused before it was read (too large)
+        actions.do_answer_supervision_order(
+            actor=user, order=order, text=request.POST.get("text", ""), document=document
+        )
+
     return run_action(
         request,
         reverse("unit-supervision-order", args=[pk]),
-        lambda: actions.do_answer_supervision_order(
-            actor=user, order=order, text=request.POST.get("text", ""), document=document
-        ),
+        answer_it,
         "已书面回复，等待区联动办审核",
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
-from liandong.incidents import access, actions, available, selectors
+from liandong.incidents import access, actions, available, selectors, upload_handler
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, RequestState
 from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState, Urge
 from liandong.rosters.selectors import on_duty
@@ -102,6 +103,7 @@ def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": inst.incident,
             "offers": available.allowed(user, inst),
             "refused": available.refused(user, inst),
+            "may_reveal_caller": access.may_reveal_caller(user, inst.incident),
             "units": Unit.objects.filter(
                 kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True
             ).exclude(pk=inst.unit_id),
@@ -131,13 +133,15 @@ def unit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     back = reverse("unit-instruction", args=[pk])
 
     def result() -> None:
+        upload_handler.enforce(request)  # a photo refused before it was read (too large)
         ids = [
             actions.do_upload_attachment(
                 actor=user,
                 instruction=inst,
                 name=f.name or "照片",
-                content_type=f.content_type or "application/octet-stream",
-                data=f.read(),
+                content_type=f.content_type or "",
+                data=f.read(settings.LIANDONG_MAX_ATTACHMENT_BYTES + 1),
+                field="photos",
             ).pk
             for f in request.FILES.getlist("photos")
         ]
@@ -150,6 +154,7 @@ def unit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         )
 
     def extension() -> None:
+        upload_handler.enforce(request)  # the scan refused before it was read (too large)
         document = request.FILES.get("document")
         doc_id = None
         if document is not None:
@@ -157,8 +162,9 @@ def unit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 actor=user,
                 instruction=inst,
                 name=document.name or "延期申请",
-                content_type=document.content_type or "application/octet-stream",
-                data=document.read(),
+                content_type=document.content_type or "",
+                data=document.read(settings.LIANDONG_MAX_ATTACHMENT_BYTES + 1),
+                field="document",
             ).pk
         due = local_time(request, "proposed_due_at", required=True)
         assert due is not None

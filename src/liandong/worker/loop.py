@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
+from django.conf import settings
 from django.db import close_old_connections
 
 from liandong import clock
 from liandong.assessment.actions import draft_last_month
+from liandong.audit import context as audit_context
+from liandong.audit.services import do_seal
 from liandong.citylink.delivery import deliver_reports
-from liandong.incidents.actions import sweep_attachment_files
+from liandong.incidents.actions import do_anonymise_closed_incidents, sweep_attachment_files
 from liandong.incidents.actions.digest import do_send_daily_digests
 from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 from liandong.notifications.delivery import deliver_notifications
@@ -40,6 +44,30 @@ def draft_monthly_bulletin() -> int:
     return draft_last_month()
 
 
+def seal_audit_trail() -> int:
+    """Link the audit entries written since the last round into the hash chain."""
+    return do_seal()
+
+
+#: Anonymisation looks for incidents past their retention period at most this often.
+ANONYMISE_EVERY_SECONDS = 3600.0
+_next_anonymise = 0.0
+
+
+def anonymise_old_incidents() -> int:
+    """The caller's name and phone of incidents finished longer ago than the retention period
+    (LIANDONG_ANONYMISE_AFTER_DAYS, 0: never); looked for once an hour."""
+    global _next_anonymise
+    if time.monotonic() < _next_anonymise:
+        return 0
+    done = do_anonymise_closed_incidents(
+        now=clock.now(), older_than_days=settings.LIANDONG_ANONYMISE_AFTER_DAYS, limit=BATCH
+    )
+    # a full batch: more may be waiting, look again next round
+    _next_anonymise = 0.0 if done >= BATCH else time.monotonic() + ANONYMISE_EVERY_SECONDS
+    return done
+
+
 TASKS = (
     sweep_overdue_deadlines,
     deliver_reports,
@@ -47,7 +75,9 @@ TASKS = (
     send_daily_digests,
     draft_monthly_bulletin,
     sweep_attachment_files,
+    anonymise_old_incidents,
     refresh_statistics,
+    seal_audit_trail,
 )
 
 
@@ -55,7 +85,8 @@ def run_once() -> int:
     done = 0
     for task in TASKS:
         try:
-            done += task()
+            with audit_context.acting(method="worker", request=None):
+                done += task()
         except Exception:  # a failing task must not stop the others; it is retried next round
             log.exception("worker task %s failed", task.__name__)
     return done

@@ -37,8 +37,11 @@ OFFICE = "office"  # dispatchers and supervisors
 SUPERVISOR = "supervisor"  # the office's supervisors only (督办)
 ADMIN = "admin"  # system administrators only
 SELF = "self"  # anyone signed in, on their own things only (their bell's read marks)
+CALLER = "caller"  # the caller's full name and phone: the office (dispatchers, supervisors) and
+# the unit holding the primary instruction, who call the caller; not a cooperating unit, not the
+# district leadership, not administrators (each reveal is an event)
 
-ACTING_KINDS = (UNIT, LEADER, OFFICE, SUPERVISOR, ADMIN)
+ACTING_KINDS = (UNIT, LEADER, OFFICE, SUPERVISOR, ADMIN, CALLER)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/incidents/{incident_id}"): Case(READ, _incident("")),
     ("GET", "/incidents/{incident_id}/timeline"): Case(READ, _incident("/timeline")),
+    ("POST", "/incidents/{incident_id}/caller/reveal"): Case(
+        CALLER, _incident("/caller/reveal", {})
+    ),
     ("GET", "/incidents/{incident_id}/proposal"): Case(
         OFFICE_READ, _incident("/proposal", category="heating-leak")
     ),

@@ -8,6 +8,7 @@ from liandong.accounts.models import Role
 from tests.api.isolation.endpoints import (
     ACTING_KINDS,
     ADMIN,
+    CALLER,
     LEADER,
     OFFICE,
     OFFICE_READ,
@@ -128,7 +129,7 @@ def test_given_district_leadership_when_it_takes_any_action_then_403_and_nothing
     assert fingerprint() == before
 
 
-@pytest.mark.parametrize("key", keys(kinds=(UNIT, LEADER, OFFICE), params=SCOPED_PARAMS))
+@pytest.mark.parametrize("key", keys(kinds=(UNIT, LEADER, OFFICE, CALLER), params=SCOPED_PARAMS))
 def test_given_an_administrator_when_it_acts_on_an_incident_then_403_and_nothing_changes(
     world, key
 ):

@@ -32,10 +32,10 @@ from liandong.sla.models import HolidayYear
 from liandong.supervision.actions import do_answer_supervision_order, do_issue_supervision_order
 from liandong.supervision.models import SupervisionOrder
 from liandong.units.models import TierChange, Unit
-from tests.factories import dispatched, instruction_of, office_user, unit, unit_user
+from tests.factories import dispatched, image_bytes, instruction_of, office_user, unit, unit_user
 
 PREFIX = "/api/v1"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes()
 
 # --- the world --------------------------------------------------------------------------------
 

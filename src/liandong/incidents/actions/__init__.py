@@ -14,15 +14,29 @@ The package is split by aggregate:
 | `intake.py` | manual entry, the city's hand-over, supplements and urges from the city, phone reveal |
 | `incident.py` | dispatch, return to the city, merge, add units, withdraw |
 | `closing.py` | close, call back, reopen after an unsatisfied call-back |
-| `instruction.py` | sign, caller contact, first feedback, result, attachments |
+| `instruction.py` | sign, caller contact, first feedback, result |
+| `attachments.py` | uploads checked by content, linked on use, unused ones removed |
 | `requests.py` | return, join and extension requests; the leader's sign-off; cancellation |
 | `decisions.py` | urge, reassign, accept/send back results, decide returns, joins, extensions |
 | `deadlines.py` | clocks: created, completed, stopped, extended, paused, held, recomputed |
 | `watch.py` | the deadline watch: warnings, breaches, supervision proposals (exactly once) |
+| `anonymise.py` | the caller's name and phone removed from finished incidents after the retention period |
 
 City-link actions (inbound messages, report resend) live in `liandong.citylink.actions`.
 """
 
+from liandong.incidents.actions.anonymise import (
+    anonymisable_incidents,
+    do_anonymise_closed_incidents,
+    do_anonymise_incident,
+)
+from liandong.incidents.actions.attachments import (
+    ALLOWED_ATTACHMENT_TYPES,
+    do_remove_unused_attachments,
+    do_upload_attachment,
+    remove_unused_attachments,
+    sweep_attachment_files,
+)
 from liandong.incidents.actions.closing import do_close_incident, do_record_call_back
 from liandong.incidents.actions.deadlines import (
     do_recompute_deadline,
@@ -47,13 +61,10 @@ from liandong.incidents.actions.incident import (
     do_withdraw_incident,
 )
 from liandong.incidents.actions.instruction import (
-    ALLOWED_ATTACHMENT_TYPES,
     do_give_feedback,
     do_record_caller_contact,
     do_report_result,
     do_sign_instruction,
-    do_upload_attachment,
-    sweep_attachment_files,
 )
 from liandong.incidents.actions.intake import (
     do_city_urge_incident,
@@ -81,7 +92,10 @@ __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
     "OFFICE_CODE",
     "RESULT_OUTCOMES",
+    "anonymisable_incidents",
     "do_accept_result",
+    "do_anonymise_closed_incidents",
+    "do_anonymise_incident",
     "do_add_units",
     "do_city_urge_incident",
     "do_close_incident",
@@ -101,6 +115,7 @@ __all__ = [
     "do_record_caller_contact",
     "do_claim_incident",
     "do_record_phone_reveal",
+    "do_remove_unused_attachments",
     "do_report_result",
     "do_request_extension",
     "do_request_join",
@@ -114,6 +129,7 @@ __all__ = [
     "do_withdraw_incident",
     "do_urge_instruction",
     "recompute_working_day_deadlines",
+    "remove_unused_attachments",
     "register_event_hook",
     "register_notification_hook",
     "do_watch_round",

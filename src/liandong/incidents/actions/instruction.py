@@ -1,20 +1,18 @@
-"""A unit's work on its instruction: sign, call the caller, first feedback, result, attachments."""
+"""A unit's work on its instruction: sign, call the caller, first feedback, result (its
+attachments are stored and linked in attachments.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import FieldError, InvalidInput
-from liandong.incidents import available, files, rules
+from liandong.incidents import available, rules
+from liandong.incidents.actions.attachments import link_attachments
 from liandong.incidents.actions.deadlines import complete_deadline, start_caller_contact_clock
 from liandong.incidents.actions.kernel import (
     append_event,
@@ -24,11 +22,10 @@ from liandong.incidents.actions.kernel import (
     office_unit,
     set_instruction_state,
 )
-from liandong.incidents.actions.locks import lock_attachments, lock_instruction
+from liandong.incidents.actions.locks import lock_instruction
 from liandong.incidents.events import EventKind
 from liandong.incidents.models import (
     RESULT_OUTCOMES,
-    Attachment,
     CallerContact,
     DeadlineKind,
     Instruction,
@@ -127,24 +124,6 @@ def do_give_feedback(*, actor: User, instruction: Instruction, text: str) -> Ins
     return instruction
 
 
-def link_attachments(
-    actor: User, instruction: Instruction, ids: Sequence[int], purpose: str
-) -> list[Attachment]:
-    """Attach the actor's own uploads to this instruction for a purpose (the instruction is held)."""
-    if not ids:
-        return []
-    found = [a for a in lock_attachments(list(ids)) if a.uploaded_by_id == actor.pk]
-    if len(found) != len(set(ids)):
-        raise InvalidInput.one("attachment_ids", "unknown", "附件不存在或不是本人上传")
-    for attachment in found:
-        if attachment.instruction_id not in (None, instruction.pk):
-            raise InvalidInput.one("attachment_ids", "in_use", "附件已用于其他指令")
-        attachment.instruction = instruction
-        attachment.purpose = purpose
-        attachment.save(update_fields=["instruction", "purpose"])
-    return found
-
-
 @transaction.atomic
 def do_report_result(
     *,
@@ -201,87 +180,3 @@ def do_report_result(
         text=f"{instruction.unit.name}已反馈处置结果，待审核",
     )
     return instruction
-
-
-ALLOWED_ATTACHMENT_TYPES = {
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/heic",
-    "application/pdf",
-}
-
-
-def store_upload(
-    *,
-    actor: User,
-    name: str,
-    content_type: str,
-    data: bytes,
-    instruction: Instruction | None = None,
-    purpose: str = "",
-) -> Attachment:
-    """Check an uploaded file and store it so that it becomes visible only when the caller's
-    transaction commits (see files.py). The caller holds the rows it belongs to."""
-    if content_type not in ALLOWED_ATTACHMENT_TYPES:
-        raise InvalidInput.one(
-            "file", "unsupported_type", "只能上传JPEG/PNG/WEBP/HEIC图片或PDF文件"
-        )
-    if not data:
-        raise InvalidInput.one("file", "empty", "文件为空")
-    if len(data) > settings.LIANDONG_MAX_ATTACHMENT_BYTES:
-        raise InvalidInput.one("file", "too_large", "文件不能超过20MB")
-    now = clock.now()
-    token = secrets.token_hex(16)
-    local = clock.to_beijing(now)
-    stored_as = files.final_name(token, local.year, local.month)
-    files.stage(token, data)
-    attachment = Attachment.objects.create(
-        file=stored_as,
-        original_name=(name or "附件")[:200],
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=actor,
-        uploaded_at=now,
-        instruction=instruction,
-        purpose=purpose,
-    )
-    transaction.on_commit(partial(files.publish, stored_as))
-    return attachment
-
-
-@transaction.atomic
-def do_upload_attachment(
-    *, actor: User, instruction: Instruction, name: str, content_type: str, data: bytes
-) -> Attachment:
-    """Store a photo or scanned document for a unit's working instruction (linked on use). The
-    file becomes visible only when the transaction commits (see files.py)."""
-    instruction = lock_instruction(instruction)
-    instruction_transition(instruction, "attach")
-    attachment = store_upload(
-        actor=actor, name=name, content_type=content_type, data=data, instruction=instruction
-    )
-    append_event(
-        incident=instruction.incident,
-        instruction=instruction,
-        kind=EventKind.ATTACHMENT_UPLOADED,
-        summary=f"{instruction.unit.name}上传附件：{attachment.original_name}",
-        actor=actor,
-        data={"attachment": attachment.pk, "size": attachment.size, "sha256": attachment.sha256},
-    )
-    return attachment
-
-
-def sweep_attachment_files() -> int:
-    """Worker: finish the files of committed uploads, remove those of rolled-back ones."""
-    tokens = files.stale_tokens()
-    if not tokens:
-        return 0
-    known: set[str] = set()
-    for token in tokens:
-        known.update(
-            Attachment.objects.filter(file__endswith=f"/{token}").values_list("file", flat=True)
-        )
-    published, removed = files.sweep(known)
-    return published + removed

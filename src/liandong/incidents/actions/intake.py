@@ -223,14 +223,16 @@ def do_city_urge_incident(*, incident: Incident, text: str = "") -> int:
 
 
 @transaction.atomic
-def do_record_phone_reveal(*, actor: User, incident: Incident) -> None:
-    """The caller's number is shown masked; who looked at it in full is on record."""
+def do_record_phone_reveal(*, actor: User, incident: Incident, via: str = "web") -> None:
+    """The caller's name and number are shown masked (privacy.py); who looked at them in full,
+    and through which door ("web", "api", "search"), is on record. The caller checks the gate."""
     incident = lock_incident(incident)
     append_event(
         incident=incident,
         kind=EventKind.CALLER_PHONE_REVEALED,
         summary=f"{actor_label(actor)}查看了报警人完整电话",
         actor=actor,
+        data={"via": via},
     )
 
 

@@ -13,12 +13,12 @@ from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import FieldError, InvalidInput
 from liandong.incidents import available, rules
+from liandong.incidents.actions.attachments import link_attachments
 from liandong.incidents.actions.deadlines import (
     hold_result_breach,
     pause_clocks,
     release_result_breach,
 )
-from liandong.incidents.actions.instruction import link_attachments
 from liandong.incidents.actions.kernel import (
     append_event,
     clean_text,

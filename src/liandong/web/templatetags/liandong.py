@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from liandong.incidents.privacy import mask_name, mask_phone
+
 register = template.Library()
 
 
@@ -15,10 +17,14 @@ def epoch(moment: datetime | None) -> str:
 
 @register.filter
 def masked(phone: str) -> str:
-    """138****2345: the caller's number stays hidden until someone reveals it."""
-    if len(phone) <= 4:
-        return "*" * len(phone)
-    return phone[:3] + "*" * max(1, len(phone) - 7) + phone[-4:]
+    """138****2345: the caller's number stays hidden until someone reveals it (privacy.py)."""
+    return mask_phone(phone or "")
+
+
+@register.filter
+def masked_name(name: str) -> str:
+    """张*: the caller's name stays hidden until someone reveals it (privacy.py)."""
+    return mask_name(name or "")
 
 
 @register.filter

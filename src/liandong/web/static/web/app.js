@@ -92,6 +92,16 @@
     if (!box.querySelector(".alert-line")) box.classList.remove("show");
   });
 
+  // A poll answered "session ended" (401 with X-Liandong-Session: expired, after the idle time
+  // limit): reload, which lands on the login page with the reason, instead of going stale.
+  function ended(r) {
+    if (r.status === 401 && r.headers.get("X-Liandong-Session") === "expired") {
+      window.location.reload();
+      return true;
+    }
+    return false;
+  }
+
   // The bell: every page polls what is new for this person (every 2 seconds).
   function bell() {
     var link = document.getElementById("bell");
@@ -100,7 +110,7 @@
     function poll() {
       var url = link.dataset.live + (since === null ? "" : "?since=" + since);
       fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (r) { return r.ok ? r.json() : (ended(r), null); })
         .then(function (data) {
           if (!data) return;
           var count = document.getElementById("bell-count");
@@ -132,6 +142,7 @@
       function load() {
         fetch(region.dataset.refresh, { credentials: "same-origin" })
           .then(function (r) {
+            if (ended(r)) return null;
             var total = r.headers.get("X-Total"), shown = document.getElementById("board-total");
             if (total !== null && shown) shown.textContent = total;
             return r.ok ? r.text() : null;
@@ -164,7 +175,7 @@
     }
     function poll() {
       fetch(list.dataset.live, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (r) { return r.ok ? r.json() : (ended(r), null); })
         .then(function (data) {
           if (!data) return;
           // Redrawn only when it changed: a click or a selection is never lost to a refresh.
@@ -229,12 +240,15 @@
     var token = document.querySelector("[name=csrfmiddlewaretoken]");
     fetch(btn.dataset.reveal, { method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": token ? token.value : "" } })
-      .then(function (r) { return r.json(); })
+      .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (d) {
+        if (!d) return;
         var target = document.getElementById(btn.dataset.target);
         target.textContent = d.caller_phone;
+        var name = document.getElementById(btn.dataset.target + "-name");
+        if (name && d.caller_name) name.textContent = d.caller_name;
         var tel = document.getElementById(btn.dataset.target + "-tel");
-        if (tel) { tel.href = "tel:" + d.caller_phone; tel.style.display = ""; }
+        if (tel) { tel.href = "tel:" + d.caller_phone; tel.hidden = false; tel.style.display = ""; }
         btn.remove();
       });
   });

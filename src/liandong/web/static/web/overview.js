@@ -94,7 +94,14 @@
     var dark = root.dataset.theme === "dark";
     function load() {
       fetch(root.dataset.source, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (r) {
+          // the session ended (idle time limit): back to the login page, not a stale screen
+          if (r.status === 401 && r.headers.get("X-Liandong-Session") === "expired") {
+            window.location.reload();
+            return null;
+          }
+          return r.ok ? r.json() : null;
+        })
         .then(function (data) { if (data) draw(data, dark); })
         .catch(function () { /* try again at the next refresh */ });
     }
