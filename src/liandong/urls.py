@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from liandong.accounts.views import SignInView, second_factor_page
+from liandong.accounts.views import SignInView, account_security, second_factor_page
 from liandong.api.v1 import api
 from liandong.citylink.api import city_api
 from liandong.web import views
@@ -12,6 +12,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("login/", SignInView.as_view(), name="login"),
     path("login/code", second_factor_page, name="login-second-factor"),
+    path("account/security", account_security, name="account-security"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

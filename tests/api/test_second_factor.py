@@ -143,3 +143,20 @@ def test_matching_step_rules():
     assert matching_step(secret, totp.at(step * 30 - 60), at, 0) is None  # too old
     assert matching_step(secret, "12345", at, 0) is None
     assert matching_step(secret, "abcdef", at, 0) is None
+
+
+def test_a_unit_officer_may_bind_an_authenticator_and_is_then_asked_for_codes():
+    person = _person(Role.DUTY_OFFICER, unit=unit("housing"))
+    client = Client()
+    client.force_login(person)
+    page = client.get("/account/security")
+    assert page.status_code == 200 and "可选" in page.content.decode()
+    secret = client.session[ENROL_SECRET]
+    wrong = client.post("/account/security", {"code": "000000"})
+    assert wrong.status_code == 422 and 'value="000000"' in wrong.content.decode()
+    done = client.post("/account/security", {"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 302
+    person.refresh_from_db()
+    assert person.totp_confirmed_at is not None
+    again = Client()
+    assert _password_step(again, person, "/unit/").headers["Location"] == "/login/code"

@@ -218,3 +218,19 @@ def test_the_three_administrators_are_created_from_the_command_line(monkeypatch)
         call_command("create_administrator", "sys1", "--role", "auditor")
     created = AuditEntry.objects.filter(kind=AuditKind.RECORD_ADDED, auth_method="cli")
     assert created.count() == 3
+
+
+def test_an_administrator_changing_their_own_password_is_recorded():
+    me, client = _admin(Role.AUDITOR)
+    me.set_password(PASSWORD)
+    me.save()
+    client.force_login(me)
+    new = "Another-Str0ng-Secret"
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    me.refresh_from_db()
+    assert me.check_password(new)
+    assert AuditEntry.objects.filter(kind=AuditKind.PASSWORD_SET, actor_id=me.pk).count() == 1

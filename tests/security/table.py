@@ -233,6 +233,10 @@ WEB: dict[str, tuple[Call, ...]] = {
     ),
     "logout": (post("/logout/", PUBLIC),),
     "help": (get("/help/", PUBLIC),),
+    "account-security": (
+        get("/account/security", SIGNED_IN),
+        post("/account/security", SIGNED_IN, label="code", ok=(422,), code="000000"),
+    ),
     "home": (get("/", SIGNED_IN, ok=(200, 302)),),
     "notifications": (
         get("/notifications/", SIGNED_IN),

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -102,3 +104,37 @@ def second_factor_page(request: HttpRequest) -> HttpResponse:
         "person": user,
     }
     return render(request, "web/login_second_factor.html", context, status=422 if error else 200)
+
+
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    """Anyone signed in may bind an authenticator to their account (the office and the
+    administrators must; a unit's people may). Once bound, every sign-in asks for a code; only the
+    security administrator can reset it."""
+    user = User.objects.get(pk=int(request.user.pk or 0))
+    enrolled = second_factor.is_enrolled(user)
+    secret = None if enrolled else request.session.get(ENROL_SECRET)
+    if not enrolled and not secret:
+        secret = request.session[ENROL_SECRET] = second_factor.new_secret()
+    error = ""
+    if request.method == "POST" and not enrolled:
+        assert secret is not None
+        try:
+            second_factor.do_confirm_enrolment(
+                user=user, secret=secret, code=request.POST.get("code", "")
+            )
+        except InvalidInput as exc:
+            error = exc.fields[0].message
+        else:
+            request.session.pop(ENROL_SECRET, None)
+            messages.success(request, "动态口令已绑定，今后登录时需输入验证器上的6位数字。")
+            return HttpResponseRedirect("/account/security")
+    context = {
+        "enrolled": enrolled,
+        "required": second_factor.is_required(user),
+        "confirmed_at": user.totp_confirmed_at,
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) if secret else "",
+        "uri": second_factor.provisioning_uri(user, secret) if secret else "",
+        "error": error,
+    }
+    return render(request, "web/account_security.html", context, status=422 if error else 200)

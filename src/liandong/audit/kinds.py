@@ -51,3 +51,13 @@ AUDIT_KIND_LABELS: dict[str, str] = {
     AuditKind.TOKEN_REVOKED: "吊销API令牌",
     AuditKind.AUDIT_VERIFIED: "校验审计链",
 }
+
+#: How the actor of an entry proved who they are (audit/context.py sets it).
+AUTH_METHOD_LABELS: dict[str, str] = {
+    "session": "登录会话",
+    "token": "API令牌",
+    "city": "市平台签名",
+    "worker": "后台任务",
+    "cli": "命令行",
+    "system": "系统",
+}

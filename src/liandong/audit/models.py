@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from liandong.audit.kinds import AUDIT_KIND_LABELS
+from liandong.audit.kinds import AUDIT_KIND_LABELS, AUTH_METHOD_LABELS
 
 
 class AuditEntry(models.Model):
@@ -19,7 +19,9 @@ class AuditEntry(models.Model):
     # Plain numbers, not foreign keys: the trail must outlive and never block what it records.
     actor_id = models.BigIntegerField("操作人编号", null=True, blank=True, db_index=True)
     actor_label = models.CharField("操作人", max_length=150, blank=True)
-    auth_method = models.CharField("认证方式", max_length=20, blank=True)
+    auth_method = models.CharField(
+        "认证方式", max_length=20, blank=True, choices=list(AUTH_METHOD_LABELS.items())
+    )
     token_prefix = models.CharField("令牌前缀", max_length=12, blank=True)
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
     request_id = models.CharField("请求编号", max_length=40, blank=True)
