@@ -301,7 +301,11 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liandong.settings")
         from django.core.management import execute_from_command_line
 
-        execute_from_command_line(["liandong", *argv])
+        # The triage commands are spelt with a hyphen, like the others of this file.
+        command = {"triage-eval": "triage_eval", "triage-train": "triage_train"}.get(
+            command, command
+        )
+        execute_from_command_line(["liandong", command, *argv[1:]])
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "liandong.stats",
     "liandong.assessment",
     "liandong.audit",
+    "liandong.triage",
     "liandong.web",
     "liandong.worker",
 ]
@@ -278,3 +279,9 @@ LIANDONG_ANONYMISE_AFTER_DAYS = int(os.environ.get("LIANDONG_ANONYMISE_AFTER_DAY
 # The second factor (TOTP) at sign-in, required for administrators and the office (accounts/
 # second_factor.py). Only a trial installation turns it off (`liandong demo` does).
 LIANDONG_REQUIRE_SECOND_FACTOR = os.environ.get("LIANDONG_REQUIRE_SECOND_FACTOR", "1") == "1"
+# Repeat calls (incidents/repeats.py): open incidents received within this many hours are offered.
+LIANDONG_REPEAT_WINDOW_HOURS = float(os.environ.get("LIANDONG_REPEAT_WINDOW_HOURS", "24"))
+# The triage model: retrained every N days (0: only on demand) when the office has confirmed at
+# least MIN new decisions since the last version (triage/services.py).
+LIANDONG_TRIAGE_RETRAIN_DAYS = int(os.environ.get("LIANDONG_TRIAGE_RETRAIN_DAYS", "7"))
+LIANDONG_TRIAGE_RETRAIN_MIN = int(os.environ.get("LIANDONG_TRIAGE_RETRAIN_MIN", "50"))

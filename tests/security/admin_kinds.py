@@ -45,6 +45,10 @@ CUSTOM = {
     "rosters_dutyshift_template": "download the roster spreadsheet template",
     "rosters_dutyshift_export": "export the duty roster",
     "geography_streetboundary_import": "import the streets' boundaries (GeoJSON)",
+    "geography_gazetteerentry_import": "import the gazetteer (.xlsx or CSV)",
+    "geography_gazetteerentry_export": "export the gazetteer (.xlsx)",
+    "triage_modelversion_train": "train a new triage model from the office's decisions",
+    "triage_modelversion_rollback": "go back to the previous triage model",
 }
 
 #: Patterns without a name: the redirect from an object's bare URL to its change page, and the

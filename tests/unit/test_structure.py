@@ -109,7 +109,16 @@ def test_no_import_cycles_between_apps() -> None:
     assert not cycles, "\n".join(sorted(set(cycles)))
 
 
-READ_MODULES = ("selectors", "access", "available", "backlog", "status", "rules", "lifecycle")
+READ_MODULES = (
+    "selectors",
+    "access",
+    "available",
+    "backlog",
+    "status",
+    "rules",
+    "lifecycle",
+    "repeat_selectors",
+)
 
 
 def _is_write_module(name: str) -> bool:

@@ -11,6 +11,7 @@ from liandong.api import schemas
 from liandong.api.common import ERRORS, category_by_code, incident_out, user_of
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, selectors
+from liandong.incidents.repeat_selectors import repeat_candidates
 from liandong.units.selectors import unit_by_code, units_by_codes
 
 # --- incidents -------------------------------------------------------------------------------
@@ -43,7 +44,12 @@ def create_incident(request: HttpRequest, payload: schemas.ManualIncidentIn) -> 
 
 @incidents.get("/{incident_id}", response={200: schemas.IncidentOut, **ERRORS}, summary="警情详情")
 def get_incident(request: HttpRequest, incident_id: str) -> dict[str, Any]:
-    return incident_out(request, incident_id)
+    user = user_of(request)
+    incident = access.access_incident(user, incident_id)
+    out = selectors.incident_detail(user, incident)
+    if "merge" in out["allowed_actions"]:  # the office, in triage (available.py)
+        out["repeat_candidates"] = [c.as_dict() for c in repeat_candidates(incident)]
+    return out
 
 
 @incidents.post(

@@ -97,6 +97,13 @@ class IncidentSummaryOut(Schema):
     repeat_calls: int
 
 
+class RepeatCandidateOut(Schema):
+    incident_id: str
+    received_at: str
+    reason: str = Field(description="疑似重复的原因（同一来电号码 / 地点相近且描述相似），不含号码")
+    similarity: float = Field(description="相似度 0..1")
+
+
 class IncidentOut(IncidentSummaryOut):
     transferred_at: str | None
     longitude: float | None
@@ -126,6 +133,9 @@ class IncidentOut(IncidentSummaryOut):
         description="本人可否查看报警人完整姓名和电话（区联动办、主责单位；每次查看均记录）"
     )
     anonymised_at: str | None = Field(None, description="报警人信息匿名化的时间")
+    repeat_candidates: list[RepeatCandidateOut] | None = Field(
+        None, description="区联动办研判时（可合并时）：疑似重复的在办警情，相似度高者在前"
+    )
 
 
 class CallerOut(Schema):

@@ -18,6 +18,7 @@ from liandong.api import (
     reference,
     stats,
     supervision,
+    triage,
 )
 from liandong.api.auth import AUTH
 from liandong.api.parser import ObjectBodyParser
@@ -75,3 +76,4 @@ api.add_router("", decisions.decisions)
 api.add_router("/city-reports", decisions.city_reports)
 api.add_router("/supervision-orders", supervision.supervision)
 api.add_router("/stats", stats.stats)
+api.add_router("", triage.triage)

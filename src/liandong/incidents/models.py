@@ -158,6 +158,8 @@ class Incident(models.Model):
             models.Index(fields=["status", "received_at"]),
             # the overview's and the statistics' periods
             models.Index(fields=["received_at"], name="incident_received"),
+            # repeat calls (repeat_selectors.py): the same caller's recent incidents
+            models.Index(fields=["caller_phone", "received_at"], name="incident_caller_phone"),
         ]
 
     def __str__(self) -> str:

@@ -19,10 +19,11 @@ from liandong.common.errors import DomainError, InvalidInput
 from liandong.incidents import access, actions, available, selectors
 from liandong.incidents.lifecycle import IncidentStatus, RequestState
 from liandong.incidents.models import Incident, Level, Satisfaction
+from liandong.incidents.repeat_selectors import repeat_candidates
 from liandong.incidents.urgency import URGENT
 from liandong.supervision.selectors import may_issue
+from liandong.triage.selectors import proposal_dict, propose_for_incident
 from liandong.units.models import Category, Unit, UnitKind
-from liandong.units.selectors import suggest_category
 from liandong.web.common import (
     login_required_for,
     optional_unit,
@@ -67,8 +68,19 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         .order_by("id")
     )
     offers = available.allowed(user, incident)
-    suggested = incident.category or suggest_category(incident.content)
+    # The triage model's proposal (with its reasons) while the office may dispatch; the form is
+    # pre-filled from it, and the dispatcher confirms or corrects (the correction is recorded).
+    triage = proposal_dict(propose_for_incident(incident)) if "dispatch" in offers else None
+    suggested = incident.category or (
+        Category.objects.filter(code=triage["category"]).first() if triage else None
+    )
     proposal = selectors.triage_proposal(incident, suggested) if suggested else None
+    if proposal is not None and triage is not None:
+        proposal.update(
+            primary_unit=triage["primary_unit"],
+            cooperating_units=triage["cooperating_units"],
+            street=triage["street"],
+        )
     proposal_codes = [u["code"] for u in proposal["cooperating_units"]] if proposal else []
     merge_targets = (
         access.visible_incidents(user)
@@ -100,13 +112,22 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         suggested=suggested,
         proposal=proposal,
         proposal_codes=proposal_codes,
+        triage=triage,
+        proposed_class=(
+            triage["incident_class"]
+            if triage
+            else ("linked_disposal" if incident.police_dispatched else "source_diversion")
+        ),
         pending_requests=_pending_requests(user, incident),
         merge_targets=merge_targets,
+        repeat_candidates=repeat_candidates(incident) if "merge" in offers else [],
         may_issue=may_issue(user),
         levels=Level.choices,
         satisfaction_choices=Satisfaction.choices,
         # urgent in the queue (the city says so, police sent, danger in the text): 一级
-        proposed_level=1 if incident.intake_priority == URGENT else 2,
+        proposed_level=(
+            triage["level"] if triage else 1 if incident.intake_priority == URGENT else 2
+        ),
         claimed_by_other=(
             claim_of(incident, clock.now()) if incident.claimed_by_id != user.pk else ""
         ),

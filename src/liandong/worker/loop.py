@@ -21,6 +21,7 @@ from liandong.incidents.actions.digest import do_send_daily_digests
 from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 from liandong.notifications.delivery import deliver_notifications
 from liandong.stats.facts import do_refresh_facts
+from liandong.triage.services import do_retrain_if_due
 
 log = logging.getLogger("liandong.worker")
 BATCH = 1000
@@ -42,6 +43,11 @@ def refresh_statistics() -> int:
 
 def draft_monthly_bulletin() -> int:
     return draft_last_month()
+
+
+def retrain_triage_model() -> int:
+    """A new triage model when one is due (LIANDONG_TRIAGE_RETRAIN_DAYS)."""
+    return do_retrain_if_due()
 
 
 def seal_audit_trail() -> int:
@@ -78,6 +84,7 @@ TASKS = (
     anonymise_old_incidents,
     refresh_statistics,
     seal_audit_trail,
+    retrain_triage_model,
 )
 
 

@@ -114,6 +114,15 @@ ENDPOINTS: dict[tuple[str, str], Case] = {
     ("GET", "/incidents/{incident_id}/proposal"): Case(
         OFFICE_READ, _incident("/proposal", category="heating-leak")
     ),
+    ("GET", "/incidents/{incident_id}/triage"): Case(OFFICE_READ, _incident("/triage")),
+    ("POST", "/triage/propose"): Case(
+        OFFICE_READ,
+        lambda i: Call(
+            "POST",
+            "/triage/propose",
+            {"content": "楼道暖气管漏水，热水流了一地", "address": "于洪区陵西街道"},
+        ),
+    ),
     ("POST", "/incidents/{incident_id}/dispatch"): Case(
         OFFICE,
         _incident(
