@@ -117,7 +117,11 @@ def _sessions_without_time_limits() -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache (the overview keeps past weeks there)."""
+    """Each test starts with an empty cache (the overview keeps past weeks there; triage keeps
+    the catalogue a few seconds in the process)."""
     from django.core.cache import cache
 
+    from liandong.triage.selectors import forget_catalogue
+
     cache.clear()
+    forget_catalogue()

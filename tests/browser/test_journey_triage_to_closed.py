@@ -208,7 +208,9 @@ def test_the_cooperating_units_follow_the_chosen_class_and_reach_every_chosen_un
     desk = site.page("desktop", dispatcher)
     desk.goto(f"/console/incidents/{incident.incident_id}/")
     cooperating = desk.locator("#cooperating_units")
-    expect(desk.locator("input[name=incident_class][value=source_diversion]")).to_be_checked()
+    # The model proposes a class (here linked disposal: water is entering a home below); the
+    # dispatcher decides: source diversion first.
+    desk.locator("input[name=incident_class][value=source_diversion]").check()
     expect(cooperating).to_be_disabled()
     expect(desk.locator("#cooperating_units option:checked")).to_have_count(0)
 

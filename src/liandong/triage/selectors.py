@@ -4,6 +4,7 @@ examples), the catalogue as plain entries, the street of jurisdiction, and `prop
 from __future__ import annotations
 
 import threading
+import time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -38,7 +39,37 @@ def active_model() -> tuple[Model, str]:
     return model, f"第{number}版"
 
 
+#: The catalogue and the units' names, read once per CATALOGUE_SECONDS per process (a proposal
+#: must take milliseconds); an edit in this process forgets them at once (apps.py).
+CATALOGUE_SECONDS = 30.0
+_catalogue: tuple[float, dict[str, CatalogueEntry], dict[str, str]] | None = None
+
+
+def forget_catalogue(**kwargs: Any) -> None:
+    global _catalogue
+    _catalogue = None
+
+
+def _cached() -> tuple[dict[str, CatalogueEntry], dict[str, str]]:
+    global _catalogue
+    cached = _catalogue
+    if cached is None or time.monotonic() - cached[0] > CATALOGUE_SECONDS:
+        from liandong.units.models import Unit
+
+        cached = (
+            time.monotonic(),
+            _read_catalogue(),
+            dict(Unit.objects.values_list("code", "name")),
+        )
+        _catalogue = cached
+    return cached[1], cached[2]
+
+
 def catalogue() -> dict[str, CatalogueEntry]:
+    return _cached()[0]
+
+
+def _read_catalogue() -> dict[str, CatalogueEntry]:
     from liandong.units.models import Category
 
     entries = {}
@@ -98,10 +129,7 @@ def propose_for_incident(incident: Any) -> Proposal:
 
 def proposal_dict(p: Proposal) -> dict[str, Any]:
     """What the API and the screens show of a proposal (units by code and name)."""
-    from liandong.units.models import Unit
-
-    codes = [c for c in (p.primary_unit, *p.cooperating_units, p.street.code) if c]
-    names = dict(Unit.objects.filter(code__in=codes).values_list("code", "name"))
+    names = _cached()[1]
 
     def ref(code: str | None) -> dict[str, str] | None:
         return {"code": code, "name": names.get(code, code)} if code else None

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from liandong.triage import evaluation
-from liandong.triage.learn import Example
+from liandong.triage import data, evaluation
+from liandong.triage.learn import Example, train
 from liandong.triage.proposal import propose
 from liandong.triage.selectors import active_model, catalogue, street_answer
 
@@ -26,18 +26,38 @@ class Command(BaseCommand):
     help = "用带标注的文件评估研判建议的准确率"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
+        parser.add_argument("file", type=Path, nargs="?")
         parser.add_argument("--predictions", type=Path, default=None)
+        parser.add_argument(
+            "--held-out",
+            action="store_true",
+            help="评估内置样本的留出部分（模型只用其余样本训练），代替FILE",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"]
-        if not path.exists():
-            raise CommandError(f"文件不存在：{path}")
-        try:
-            rows = evaluation.read_table(path)
-        except evaluation.BadFile as exc:
-            raise CommandError(str(exc)) from exc
-        model, version = active_model()
+        if options["held_out"]:
+            training, held_out = data.split(data.shipped())
+            model, version = train(training, data.vocabulary()), "内置（不含留出部分）"
+            rows = [
+                {
+                    "content": e.content,
+                    "address": e.address,
+                    "category": e.category,
+                    "class": e.incident_class,
+                    "level": str(e.level),
+                    "police": "1" if e.police else "0",
+                }
+                for e in held_out
+            ]
+        else:
+            path: Path | None = options["file"]
+            if path is None or not path.exists():
+                raise CommandError(f"文件不存在：{path}")
+            try:
+                rows = evaluation.read_table(path)
+            except evaluation.BadFile as exc:
+                raise CommandError(str(exc)) from exc
+            model, version = active_model()
         entries = catalogue()
         started = time.perf_counter()
         proposals = []
