@@ -10,11 +10,11 @@ run (a trivial view: /healthz). Target: every page under 150 ms."""
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
+
+from fresh import fresh_installation
 
 
 def main() -> int:
@@ -23,19 +23,9 @@ def main() -> int:
     parser.add_argument("--incidents", type=int, default=200)
     parser.add_argument("--target-ms", type=float, default=150.0)
     args = parser.parse_args()
-    os.environ["LIANDONG_HOME"] = tempfile.mkdtemp(prefix="liandong-bench-")
-    os.environ.pop("LIANDONG_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liandong.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    fresh_installation()
     from django.test import Client
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    call_command("load_defaults", verbosity=0)
     from liandong import demo
     from liandong.accounts.models import User
     from liandong.incidents import actions

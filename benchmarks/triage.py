@@ -17,12 +17,12 @@ Prints median, p95 and p99 of each and the ratio to the floor. Target: a proposa
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
+
+from fresh import fresh_installation
 
 
 def _times(action: Callable[[int], object], rounds: int) -> list[float]:
@@ -46,19 +46,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--target-ms", type=float, default=20.0)
     args = parser.parse_args()
-    os.environ["LIANDONG_HOME"] = tempfile.mkdtemp(prefix="liandong-bench-")
-    os.environ.pop("LIANDONG_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liandong.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    fresh_installation()
     from django.test import Client
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    call_command("load_defaults", verbosity=0)
     from liandong.accounts.models import Role, User
     from liandong.triage import data
     from liandong.triage.learn import category_text
