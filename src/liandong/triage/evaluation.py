@@ -65,6 +65,8 @@ class FieldScore:
         text = f"{self.name}: top-1 {self.top1 / self.labelled:.1%} ({self.top1}/{self.labelled})"
         if self.top3 is not None:
             text += f", top-3 {self.top3 / self.labelled:.1%} ({self.top3}/{self.labelled})"
+        else:
+            text += "（只有两个取值，top-3 恒为100%）"
         return text
 
 
