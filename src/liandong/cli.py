@@ -1,7 +1,7 @@
 """The `liandong` console command.
 
 liandong demo      SQLite in ./liandong-data, default and demo data, server + worker in one process
-liandong serve     the web server (waitress) for a configured installation
+liandong serve [--workers N --threads T]   the web server (gunicorn, a process per core)
 liandong worker    the background worker
 liandong deadlines --level 2 --dispatched-at 2026-11-30T09:15:00+08:00 [--tier 1] [--role primary]
 liandong anonymise [--days N] [--dry-run]   the callers of incidents finished N days ago
@@ -26,6 +26,8 @@ def _django() -> None:
 
 
 def _serve(host: str, port: int, threads: int) -> None:
+    """The demo's server: waitress, in this process, next to the worker and the simulated city
+    threads (gunicorn would fork them away); also `serve` where gunicorn cannot run (Windows)."""
     from waitress import serve
 
     from liandong.incidents.upload_limits import MAX_BYTES_PER_INSTRUCTION
@@ -191,11 +193,29 @@ def serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="liandong serve")
     parser.add_argument("--host", default=os.environ.get("LIANDONG_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("LIANDONG_PORT", "8000")))
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="server processes (default: one per core)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per process (1: gunicorn's sync worker)"
+    )
     args = parser.parse_args(argv)
+    if (args.workers is not None and args.workers < 1) or args.threads < 1:
+        parser.error("--workers and --threads must be at least 1")
     _django()
     refuse_development_keys()
-    _serve(args.host, args.port, args.threads)
+    _run_server(args.host, args.port, args.workers, args.threads)
+
+
+def _run_server(host: str, port: int, workers: int | None, threads: int) -> None:
+    """gunicorn with `workers` processes (default: one per core), docs/adr/0019."""
+    if sys.platform == "win32":  # gunicorn is for Unix: one waitress process instead
+        print("liandong serve: Windows 上只能用单进程的 waitress（生产环境请用 Linux）", flush=True)
+        _serve(host, port, threads)
+        return
+    from liandong import serving
+
+    serving.run(host=host, port=port, workers=workers or serving.usable_cores(), threads=threads)
 
 
 def refuse_development_keys() -> None:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "liandong.triage",
     "liandong.web",
     "liandong.worker",
+    "liandong.operations",
 ]
 
 MIDDLEWARE = [
@@ -170,8 +171,17 @@ FILE_UPLOAD_HANDLERS = [
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "liandong.audit.logformat.JsonFormatter"},
+    },
+    # JSON lines (with the request id) unless LIANDONG_LOG_FORMAT=plain; plain under DEBUG.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("LIANDONG_LOG_FORMAT", "plain" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LIANDONG_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
@@ -202,7 +212,7 @@ def _flag(name: str) -> bool | None:
 
 
 # Served over HTTPS only (LIANDONG_HTTPS=1): cookies only over TLS, HTTP redirected to HTTPS
-# (except /healthz, for local probes), and browsers told to use HTTPS (HSTS).
+# (except /healthz and /readyz, for local probes), and browsers told to use HTTPS (HSTS).
 LIANDONG_HTTPS = _flag("LIANDONG_HTTPS") is True
 _ssl_redirect = _flag("LIANDONG_SSL_REDIRECT")
 _hsts_subdomains = _flag("LIANDONG_HSTS_INCLUDE_SUBDOMAINS")
@@ -211,7 +221,7 @@ _hsts_seconds = os.environ.get("LIANDONG_HSTS_SECONDS", "").strip()
 SESSION_COOKIE_SECURE = LIANDONG_HTTPS
 CSRF_COOKIE_SECURE = LIANDONG_HTTPS
 SECURE_SSL_REDIRECT = LIANDONG_HTTPS and _ssl_redirect is not False
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = (int(_hsts_seconds) if _hsts_seconds else 31536000) if LIANDONG_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _hsts_subdomains is True
 SECURE_HSTS_PRELOAD = _hsts_preload is True

@@ -9,6 +9,7 @@ from liandong.web import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("login/", SignInView.as_view(), name="login"),
     path("login/code", second_factor_page, name="login-second-factor"),

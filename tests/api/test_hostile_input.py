@@ -145,7 +145,7 @@ def test_serve_refuses_to_start_on_the_development_keys(monkeypatch):
 
     for name in ("LIANDONG_SECRET_KEY", "LIANDONG_SECRETS_KEY", "LIANDONG_ALLOW_DEVELOPMENT_KEYS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(cli, "_serve", lambda *a: pytest.fail("served on development keys"))
+    monkeypatch.setattr(cli, "_run_server", lambda *a: pytest.fail("served on development keys"))
     with pytest.raises(SystemExit) as stopped:
         cli.main(["serve", "--port", "0"])
     message = str(stopped.value.code)
@@ -153,6 +153,6 @@ def test_serve_refuses_to_start_on_the_development_keys(monkeypatch):
     monkeypatch.setenv("LIANDONG_SECRET_KEY", "x" * 50)
     monkeypatch.setenv("LIANDONG_SECRETS_KEY", "y" * 50)
     started = []
-    monkeypatch.setattr(cli, "_serve", lambda *a: started.append(a))
+    monkeypatch.setattr(cli, "_run_server", lambda *a: started.append(a))
     cli.main(["serve", "--port", "0"])
     assert started

@@ -100,7 +100,8 @@ def assert_sent_to_login(response: Any) -> None:
 def assert_answer(response: Any, outcome: str, call: Call) -> None:
     status = response.status_code
     where = (status, response.get("Location"), text_of(response)[:300])
-    assert status < 500, where
+    # a 5xx only where the table says it is an answer (/readyz: 503 while no worker runs)
+    assert status < 500 or (outcome == ALLOWED and status in call.ok), where
     if outcome == ALLOWED:
         assert status in call.ok, where
         if status == 302 and call.rule != PUBLIC:

@@ -22,6 +22,7 @@ from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 from liandong.notifications.delivery import deliver_notifications
 from liandong.stats.facts import do_refresh_facts
 from liandong.triage.services import do_retrain_if_due
+from liandong.worker.actions import do_record_heartbeat, this_worker_id
 
 log = logging.getLogger("liandong.worker")
 BATCH = 1000
@@ -96,6 +97,11 @@ def run_once() -> int:
                 done += task()
         except Exception:  # a failing task must not stop the others; it is retried next round
             log.exception("worker task %s failed", task.__name__)
+    try:
+        # /readyz reads it: a worker that stopped finishing rounds makes the installation unready.
+        do_record_heartbeat(worker_id=this_worker_id(), at=clock.now())
+    except Exception:  # the database is away: the next round writes it
+        log.exception("could not record the worker's heartbeat")
     return done
 
 
