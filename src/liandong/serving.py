@@ -14,6 +14,7 @@ import ipaddress
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -199,5 +200,18 @@ def options(*, host: str, port: int, workers: int, threads: int) -> dict[str, ob
     }
 
 
+def _forget_worker_metrics(server: Any, worker: Any) -> None:
+    """gunicorn's child_exit: a gone process's gauges leave the totals (multiprocess mode)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def run(*, host: str, port: int, workers: int, threads: int) -> None:
-    LiandongServer(options(host=host, port=port, workers=workers, threads=threads)).run()
+    # The processes add up their metrics in files (prometheus_client's multiprocess mode): a fresh
+    # folder per start, set before anything imports prometheus_client.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="liandong-metrics-")
+    settings_ = options(host=host, port=port, workers=workers, threads=threads)
+    settings_["child_exit"] = _forget_worker_metrics
+    LiandongServer(settings_).run()

@@ -6,10 +6,12 @@ from liandong.accounts.views import SignInView, account_security, second_factor_
 from liandong.api.v1 import api
 from liandong.citylink.api import city_api
 from liandong.web import views
+from liandong.web.metrics import metrics
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("login/", SignInView.as_view(), name="login"),
     path("login/code", second_factor_page, name="login-second-factor"),

@@ -277,6 +277,24 @@ def test_serve_answers_from_two_worker_processes_and_stops_cleanly_on_sigterm(tm
         assert workers is not None
         assert answering_pids(port, workers) == workers
 
+        # Metrics add up across the processes: 40 more /healthz, whichever process answers them
+        # and whichever answers the scrape.
+        def healthz_count() -> float:
+            text = requests.get(f"{url}/metrics", timeout=5).text
+            key = 'liandong_request_seconds_count{method="GET",route="healthz",status="2xx"} '
+            return sum(
+                float(line[len(key) :]) for line in text.splitlines() if line.startswith(key)
+            )
+
+        before = healthz_count()
+        for _ in range(40):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.sendall(
+                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                )
+                assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        assert healthz_count() == before + 40
+
         # No worker has run yet; one round of `liandong worker` makes the installation ready.
         not_ready = requests.get(f"{url}/readyz", timeout=5)
         assert not_ready.status_code == 503 and not_ready.json()["failed"] == ["worker"]

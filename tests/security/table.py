@@ -226,6 +226,7 @@ WEB: dict[str, tuple[Call, ...]] = {
     "healthz": (get("/healthz", PUBLIC),),
     # 503 when no worker has written a heartbeat (none runs in the matrix)
     "readyz": (get("/readyz", PUBLIC, ok=(200, 503)),),
+    "metrics": (get("/metrics", PUBLIC),),
     "favicon": (get("/favicon.ico", PUBLIC, ok=(301,)),),
     "login": (get("/login/", PUBLIC),),
     # the second step of signing in: without a half-way sign-in in the session, back to /login/
@@ -350,6 +351,7 @@ WEB: dict[str, tuple[Call, ...]] = {
 PUBLIC_REASONS = {
     "healthz": "the load balancer's liveness probe; answers only {'status': 'ok'}",
     "readyz": "the load balancer's readiness probe; answers only which checks failed and why",
+    "metrics": "counts for the operator's Prometheus (no incident's text); only the scraper's address or token",
     "favicon": "a redirect to the static icon",
     "login": "the sign-in form",
     "login-second-factor": "the sign-in's second step; holds only who is half-way signed in",
