@@ -267,15 +267,18 @@ def pg_scratch() -> Iterator[tuple[str, str]]:
     import psycopg
 
     url = _pg_server()
+    # CREATE/DROP DATABASE from the server's maintenance database: the configured one may not
+    # exist (Django's test runner needs only the server).
+    maintenance = _with_database(url, "postgres")
     names = [f"liandong_bk_src_{os.getpid()}", f"liandong_bk_dst_{os.getpid()}"]
-    with closing(psycopg.connect(url, autocommit=True)) as con:
+    with closing(psycopg.connect(maintenance, autocommit=True)) as con:
         for name in names:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             con.execute(f'CREATE DATABASE "{name}"')
     try:
         yield _with_database(url, names[0]), _with_database(url, names[1])
     finally:
-        with closing(psycopg.connect(url, autocommit=True)) as con:
+        with closing(psycopg.connect(maintenance, autocommit=True)) as con:
             for name in names:
                 con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
