@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from liandong.accounts import duties
@@ -94,8 +95,6 @@ class LiandongUserAdmin(UserAdmin):
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         # Passwords are the security administrator's, and never their own through this page.
         if _role(request) != Role.SECURITY_ADMIN or str(request.user.pk) == str(id):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 

@@ -68,15 +68,29 @@ def _finish(request: HttpRequest, user: User, pending: dict[str, Any]) -> HttpRe
     return HttpResponseRedirect(target)
 
 
+def _enrolment_secret(request: HttpRequest) -> str:
+    """The secret being enrolled: kept in the session until a code made from it is shown."""
+    secret = request.session.get(ENROL_SECRET)
+    if not secret:
+        secret = request.session[ENROL_SECRET] = second_factor.new_secret()
+    return str(secret)
+
+
+def _enrolment_shown(user: User, secret: str | None) -> dict[str, str]:
+    """How the secret is shown to be typed into an authenticator (groups of four) or imported."""
+    if not secret:
+        return {"secret": "", "uri": ""}
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return {"secret": grouped, "uri": second_factor.provisioning_uri(user, secret)}
+
+
 def second_factor_page(request: HttpRequest) -> HttpResponse:
     found = _pending_user(request)
     if found is None:
         return HttpResponseRedirect("/login/")
     user, pending = found
     enrolling = not second_factor.is_enrolled(user)
-    secret = request.session.get(ENROL_SECRET) if enrolling else None
-    if enrolling and not secret:
-        secret = request.session[ENROL_SECRET] = second_factor.new_secret()
+    secret = _enrolment_secret(request) if enrolling else None
     error = ""
     if request.method == "POST":
         code = request.POST.get("code", "")
@@ -98,8 +112,7 @@ def second_factor_page(request: HttpRequest) -> HttpResponse:
             return _finish(request, user, pending)
     context = {
         "enrolling": enrolling,
-        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) if secret else "",
-        "uri": second_factor.provisioning_uri(user, secret) if secret else "",
+        **_enrolment_shown(user, secret),
         "error": error,
         "person": user,
     }
@@ -113,9 +126,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
     security administrator can reset it."""
     user = User.objects.get(pk=int(request.user.pk or 0))
     enrolled = second_factor.is_enrolled(user)
-    secret = None if enrolled else request.session.get(ENROL_SECRET)
-    if not enrolled and not secret:
-        secret = request.session[ENROL_SECRET] = second_factor.new_secret()
+    secret = None if enrolled else _enrolment_secret(request)
     error = ""
     if request.method == "POST" and not enrolled:
         assert secret is not None
@@ -133,8 +144,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
         "enrolled": enrolled,
         "required": second_factor.is_required(user),
         "confirmed_at": user.totp_confirmed_at,
-        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) if secret else "",
-        "uri": second_factor.provisioning_uri(user, secret) if secret else "",
+        **_enrolment_shown(user, secret),
         "error": error,
     }
     return render(request, "web/account_security.html", context, status=422 if error else 200)

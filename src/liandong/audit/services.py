@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from liandong import clock
 from liandong.audit import chain, context
-from liandong.audit.kinds import AUDIT_KIND_LABELS, AuditKind
+from liandong.audit.kinds import AuditKind
 from liandong.audit.models import AuditEntry, AuditLink
 
 #: The fields of an entry its digest covers: everything but the digest and the id (an entry is
@@ -124,10 +124,6 @@ def record_event(event: Any) -> AuditEntry:
         event_id=event.pk,
         data={"event_digest": chain.row_digest(name, event_fields(event))},
     )
-
-
-def kind_label(kind: str) -> str:
-    return AUDIT_KIND_LABELS.get(kind, kind)
 
 
 #: How far behind the newest sealed entry the sealer looks for entries committed late (a

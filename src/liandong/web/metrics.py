@@ -64,6 +64,7 @@ class WorkCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         from liandong.citylink.delivery import CITY_QUEUE
+        from liandong.incidents.lifecycle import DeadlineState
         from liandong.incidents.models import Deadline, Incident, Instruction
         from liandong.notifications.delivery import NOTIFY_QUEUE
         from liandong.outbox import engine
@@ -86,7 +87,7 @@ class WorkCollector(Collector):
             "liandong_deadlines_overdue", "Open deadlines past due, by kind", labels=["kind"]
         )
         rows = (
-            Deadline.objects.filter(state="open")
+            Deadline.objects.filter(state=DeadlineState.OPEN)
             .values("kind")
             .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
             .order_by("kind")
