@@ -15,12 +15,18 @@ os.environ.setdefault("LIANDONG_HOME", tempfile.mkdtemp(prefix="liandong-test-")
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+def django_db_setup(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest
+) -> Iterator[None]:
     """Load the shipped default data once into the test database; each test rolls back to it."""
     from django.core.management import call_command
 
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         call_command("load_defaults", verbosity=0)
+    yield
+    from liandong.common import live_signal
+
+    live_signal.listener.stop()  # its connection would keep the test database from being dropped
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -121,7 +127,9 @@ def _empty_cache() -> None:
     the catalogue a few seconds in the process)."""
     from django.core.cache import cache
 
+    from liandong.sla.selectors import forget_calendar
     from liandong.triage.selectors import forget_catalogue
 
     cache.clear()
     forget_catalogue()
+    forget_calendar()

@@ -170,7 +170,12 @@ class LiandongServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> WSGIApp:
         from django.db import connections
 
+        from liandong.triage.selectors import shipped_model
+
         app = wrapped_application()
+        # The shipped triage model is trained from its examples once, here in the arbiter, so the
+        # forks share it and no office request (the dispatch records its proposal) waits seconds.
+        shipped_model()
         # Preloaded in the arbiter: a connection opened meanwhile must not be shared by the forks.
         connections.close_all()
         return app

@@ -114,6 +114,9 @@ def test_entering_2027_makes_provisional_deadlines_final_and_recomputes_them(db,
         },
     )
     assert response.status_code == 200, response.content
+    result.refresh_from_db()
+    assert result.provisional  # the request only wrote the job; the worker moves the deadlines
+    run_once()
 
     # Then the deadline is recomputed: Dec 31 (1), Jan 5 (2), Jan 6 (3) → 24:00 Jan 6; final
     result.refresh_from_db()

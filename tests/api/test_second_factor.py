@@ -4,10 +4,13 @@ is no way around it, and the security administrator can reset a lost authenticat
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 import pytest
 from django.test import Client
 
+from liandong import clock
 from liandong.accounts.models import Role, User
 from liandong.accounts.second_factor import matching_step
 from liandong.accounts.views import ENROL_SECRET
@@ -43,7 +46,7 @@ def _enrol(client: Client, person: User) -> str:
     page = client.get("/login/code")
     assert "绑定" in page.content.decode()
     secret = client.session[ENROL_SECRET]
-    response = client.post("/login/code", {"code": pyotp.TOTP(secret).now()})
+    response = client.post("/login/code", {"code": pyotp.TOTP(secret).at(clock.now())})
     assert response.status_code == 302 and response.headers["Location"] == "/console/"
     return secret
 
@@ -65,19 +68,20 @@ def test_an_office_role_enrols_at_first_sign_in_and_is_not_signed_in_before():
     assert AuditEntry.objects.filter(kind=AuditKind.SECOND_FACTOR_ENROLLED).count() == 1
 
 
-def test_an_enrolled_person_needs_a_fresh_code_each_time():
+def test_an_enrolled_person_needs_a_fresh_code_each_time(frozen_at):
+    # The product's clock stands still: a time step ending mid-test would make the "used" code a
+    # fresh one (a slow machine, once).
+    frozen_at(clock.now())
     person = _person()
     secret = _enrol(Client(), person)
     client = Client()
     _password_step(client, person)
-    used = pyotp.TOTP(secret).now()  # the code that enrolled: already used
+    used = pyotp.TOTP(secret).at(clock.now())  # the code that enrolled: already used
     replay = client.post("/login/code", {"code": used})
     assert replay.status_code == 422 and "动态口令不正确或已使用" in replay.content.decode()
     assert client.get("/console/").status_code == 302
     # The next time step's code is accepted (one step of drift allowed), once.
-    import time
-
-    later = pyotp.TOTP(secret).at(int(time.time()) + 30)
+    later = pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30))
     assert client.post("/login/code", {"code": later}).status_code == 302
     assert client.get("/console/").status_code == 200
 

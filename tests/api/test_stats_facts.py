@@ -8,6 +8,7 @@ from django.forms.models import model_to_dict
 
 from liandong.common.errors import DomainError
 from liandong.incidents import actions
+from liandong.incidents.models import Instruction
 from liandong.stats.facts import do_rebuild_all_facts, do_refresh_facts
 from liandong.stats.models import InstructionFact, StaleIncident
 from liandong.worker.loop import run_once
@@ -69,3 +70,134 @@ def test_a_rolled_back_action_queues_nothing(db, frozen_at):
             actor=unit_user("housing"), instruction=housing, outcome="resolved", text="x"
         )
     assert not StaleIncident.objects.exists()
+
+
+def _history() -> None:
+    """Incidents in every shape the facts count: late and timely stages down to the microsecond,
+    urges by the office and the city, returns, joins, extensions, call-backs reached or not,
+    one reopening (a second primary) and one made in the very moment of the dispatch."""
+    from datetime import timedelta
+
+    from liandong import clock
+    from tests.factories import new_incident, unit
+
+    office = office_user()
+    housing, coop = unit_user("housing"), unit_user("urban-constr")
+    ecology, leader = unit_user("ecology"), unit_user("ecology", role="unit_leader")
+    one = dispatched(level=2, by=office)
+    h1, u1 = instruction_of(one, "housing"), instruction_of(one, "urban-constr")
+    actions.do_urge_instruction(actor=office, instruction=u1, note="请尽快")
+    actions.do_city_urge_incident(incident=one, text="市民再次来电")
+    clock.advance(timedelta(minutes=20, microseconds=123_457))
+    actions.do_sign_instruction(actor=housing, instruction=h1)
+    clock.advance(timedelta(minutes=19, seconds=59, microseconds=3))
+    actions.do_sign_instruction(actor=coop, instruction=instruction_of(one, "urban-constr"))
+    actions.do_request_join(
+        actor=coop, instruction=instruction_of(one, "urban-constr"), units=[unit("ecology")],
+        reason="需环保配合",
+    )  # fmt: skip
+    clock.advance(timedelta(minutes=7, microseconds=999_999))
+    actions.do_give_feedback(actor=housing, instruction=instruction_of(one, "housing"), text="到场")
+
+    two = dispatched(level=1, primary="ecology", cooperating=(), category="noise", by=office)
+    e2 = instruction_of(two, "ecology")
+    actions.do_sign_instruction(actor=ecology, instruction=e2)
+    actions.do_record_caller_contact(actor=ecology, instruction=fresh(e2), reached=True)
+    actions.do_report_result(
+        actor=ecology, instruction=fresh(e2), outcome="resolved", text="已制止"
+    )
+    actions.do_accept_result(actor=office, instruction=fresh(e2))
+    actions.do_close_incident(actor=office, incident=two, outcome="已处置")
+    # in the moment of the dispatch: it counts for the incident's first primary
+    actions.do_record_call_back(actor=office, incident=two, satisfaction="satisfied")
+    clock.advance(timedelta(hours=30, seconds=1))
+    actions.do_record_call_back(actor=office, incident=two, satisfaction="not_reached")
+    actions.do_record_call_back(
+        actor=office, incident=two, satisfaction="unsatisfied", note="仍有噪声", reopen=True
+    )
+    clock.advance(timedelta(hours=2))
+    again = two.instructions.order_by("-pk")[0]
+    actions.do_sign_instruction(actor=ecology, instruction=again)
+    actions.do_record_caller_contact(actor=ecology, instruction=fresh(again), reached=True)
+    actions.do_report_result(actor=ecology, instruction=fresh(again), outcome="resolved", text="好")
+    actions.do_accept_result(actor=office, instruction=fresh(again))
+    actions.do_close_incident(actor=office, incident=two, outcome="已处置")
+    actions.do_record_call_back(actor=office, incident=two, satisfaction="basically_satisfied")
+
+    three = new_incident(by=office)
+    actions.do_dispatch_incident(
+        actor=office, incident=three, incident_class="source_diversion", level=2,
+        category=one.category, primary_unit=unit("housing"),
+    )  # fmt: skip
+    request = actions.do_request_return(
+        actor=housing, instruction=instruction_of(three, "housing"), reason="非本单位职责"
+    )
+    actions.do_decide_return_request(
+        actor=office, request=request, reassign_to=unit("ecology"), note="改派"
+    )
+    e3 = instruction_of(three, "ecology")
+    actions.do_sign_instruction(actor=ecology, instruction=e3)
+    extension = actions.do_request_extension(
+        actor=ecology, instruction=fresh(e3), progress="处置中", reason="需协调",
+        proposed_due_at=clock.now() + timedelta(days=7),
+    )  # fmt: skip
+    if extension.state == "pending_leader":
+        extension = actions.do_leader_decide_extension(
+            actor=leader, request=extension, approve=True
+        )
+    actions.do_decide_extension(actor=office, request=extension, grant=True)
+    clock.advance(timedelta(days=4))
+    actions.do_watch_round()
+    late = instruction_of(one, "urban-constr")  # late: missed deadlines
+    actions.do_give_feedback(actor=coop, instruction=late, text="已协调")
+    actions.do_report_result(actor=coop, instruction=fresh(late), outcome="resolved", text="好")
+    actions.do_record_caller_contact(actor=ecology, instruction=fresh(e3), reached=True)
+
+
+def fresh(instruction: Instruction) -> Instruction:
+    return Instruction.objects.get(pk=instruction.pk)
+
+
+COUNTED = (
+    "_met",
+    "_missed",
+    "_asked",
+    "_granted",
+    "_office",
+    "_city",
+    "called_back",
+    "satisfied",
+    "reopened",
+)
+
+
+def test_the_set_based_rebuild_writes_exactly_the_rows_the_refresh_writes(db, frozen_at):
+    """The bulk path (PostgreSQL) against the worker's refresh, the one source of truth."""
+    from django.db import connection
+
+    from liandong.incidents.models import Incident
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based rebuild is PostgreSQL's")
+    frozen_at("2026-11-30T09:00:00.250001+08:00")
+    _history()
+    StaleIncident.objects.bulk_create(
+        StaleIncident(incident_pk=pk) for pk in Incident.objects.values_list("pk", flat=True)
+    )
+    do_refresh_facts()
+    refreshed = facts()
+    counted = {k for f in refreshed.values() for k, v in f.items() if v and k.endswith(COUNTED)}
+    assert counted == {
+        *("sign_met", "sign_missed", "feedback_met", "feedback_missed", "result_met"),
+        "result_missed",
+        *("caller_contact_met", "caller_contact_missed", "returns_asked", "returns_granted"),
+        *("joins_asked", "extensions_asked", "extensions_granted", "urges_office", "urges_city"),
+        *("called_back", "satisfied", "reopened"),
+    }, counted  # every count the facts keep is exercised
+    InstructionFact.objects.all().delete()
+    assert do_rebuild_all_facts(chunk=2, set_based=True) == len(refreshed)
+    assert facts() == refreshed
+    # over stale rows: every column replaced
+    InstructionFact.objects.update(sign_minutes=-1.0, urges_city=9, called_back=9, tier=3)
+    do_rebuild_all_facts(set_based=True)
+    assert facts() == refreshed

@@ -145,6 +145,33 @@ def test_the_worker_retrains_on_schedule_when_there_is_enough_new(settings):
     assert do_retrain_if_due() == 0  # not due again for a week
 
 
+def test_two_workers_never_train_at_once(settings):
+    """Training takes tens of seconds: while one worker holds the trainer's lock, another whose
+    round finds retraining due skips it and goes on (PostgreSQL; SQLite has one worker)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trainer's lock is a PostgreSQL advisory lock")
+    import psycopg
+
+    from liandong.triage.services import TRAINER_LOCK
+
+    settings.LIANDONG_TRIAGE_RETRAIN_DAYS = 7
+    settings.LIANDONG_TRIAGE_RETRAIN_MIN = 2
+    dispatcher = office_user()
+    _confirm(dispatcher, LEAK, "heating-leak")
+    _confirm(dispatcher, "半夜广场舞音响太吵", "noise")
+    params = dict(connection.get_connection_params())
+    for django_only in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(django_only, None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [TRAINER_LOCK])
+        assert do_retrain_if_due() == 0 and ModelVersion.objects.count() == 0
+        other.execute("COMMIT")
+    assert do_retrain_if_due() == 1 and ModelVersion.objects.count() == 1
+
+
 def test_the_system_administrator_trains_and_rolls_back_in_the_admin():
     admin = _client(UserFactory(role=Role.ADMIN, is_staff=True))
     assert admin.get("/admin/triage/modelversion/").status_code == 200

@@ -10,15 +10,28 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.test.client import ClientHandler
 
 from liandong import clock
 from liandong.citylink import signing
+from liandong.citylink.handler import LeanMiddleware
 from liandong.citylink.models import CityPeer, KeyDirection
 from liandong.citylink.peers import do_add_peer_key
 from liandong.citylink.simulator import ReportReceiver
 
 CITY_SECRET = "city-secret-0123456789abcdef"
 DISTRICT_SECRET = "district-secret-0123456789abcdef"
+
+
+class CityClientHandler(LeanMiddleware, ClientHandler):
+    """The test client's handler with the city interface's lean middleware (citylink/handler.py),
+    as liandong.wsgi serves /api/city/: the contract's tests run through what production runs."""
+
+
+class CityClient(Client):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.handler = CityClientHandler(enforce_csrf_checks=False)
 
 
 @dataclass
@@ -82,7 +95,7 @@ def city(db) -> City:
     )
     do_add_peer_key(peer=peer, direction=KeyDirection.INBOUND, secret=CITY_SECRET)
     do_add_peer_key(peer=peer, direction=KeyDirection.OUTBOUND, secret=DISTRICT_SECRET)
-    return City(peer=peer, client=Client())
+    return City(peer=peer, client=CityClient())
 
 
 @pytest.fixture

@@ -199,3 +199,24 @@ def test_a_person_who_turned_sms_off_gets_none(world):
     PersonChannel.objects.filter(user=world["officer"]).update(sms_enabled=False)
     _noise()
     assert not Delivery.objects.filter(channel="sms").exists()
+
+
+def test_a_spent_budget_leaves_the_rest_for_the_next_round(world, fakes, smtp):
+    """The worker gives each queue a time budget per round, so the deadline watch (first in every
+    round) never waits behind a storm's backlog; nothing is lost, the next round sends it."""
+    _noise()
+    assert deliver_notifications(budget_seconds=0.0) == 0
+    assert Delivery.objects.exclude(state="delivered").count() == 3
+    assert deliver_notifications(budget_seconds=60.0) == 3
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
+
+
+def test_an_idle_worker_round_finds_nothing_to_do(world, fakes, smtp):
+    """A round that found work starts the next at once; an idle one must report none, or the
+    worker would never pause."""
+    from liandong.worker.loop import run_once
+
+    _noise()
+    run_once()
+    run_once()
+    assert run_once() == 0

@@ -26,6 +26,7 @@ from django.db import connection, connections
 from liandong import clock
 from liandong.accounts.models import Role
 from liandong.incidents import actions
+from liandong.incidents.actions.recompute import recompute_until_done
 from liandong.incidents.models import Deadline, Event, Instruction
 from liandong.worker.loop import sweep_overdue_deadlines
 from tests.factories import Api, UserFactory, dispatched, instruction_of, office_user, unit_user
@@ -245,9 +246,13 @@ def test_the_watch_and_a_calendar_recompute_of_the_same_deadline_never_deadlock(
         holidays = sorted({*year["holidays"], "2026-12-01"})
         body = {"holidays": holidays, "makeup_workdays": year["makeup_workdays"], "source": "更正"}
 
-        request = interleave(
-            mode, incident.pk, inst.pk, lambda: admin.put("/calendar/2026", body).status_code
-        )
+        def edit_then_recompute() -> int:
+            # the edit only writes the job; the worker's chunk takes the locks (and queues)
+            status = admin.put("/calendar/2026", body).status_code
+            recompute_until_done()
+            return status
+
+        request = interleave(mode, incident.pk, inst.pk, edit_then_recompute)
 
         assert request.result == 200
         moved = Deadline.objects.get(pk=result.pk)

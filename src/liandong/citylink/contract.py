@@ -210,11 +210,15 @@ def validate_message(payload: Any) -> tuple[CityMessage | None, list[FieldError]
     return CityMessage(message_id=message_id, type=kind, sent_at=sent_at, text=text or ""), []
 
 
+#: NUL and lone surrogates (what json.loads lets through from "\\ud800"); compiled once.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def unstorable_strings(value: Any, path: str = "$") -> list[FieldError]:
     """Strings a database cannot keep (NUL characters, lone surrogates), wherever they are."""
     errors: list[FieldError] = []
     if isinstance(value, str):
-        if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        if _UNSTORABLE.search(value):
             field = path.removeprefix("$.") if path != "$" else path
             errors.append(
                 FieldError(

@@ -63,7 +63,7 @@ def do_record_attempt(*, report: CityReport, outcome: Outcome) -> str:
     return engine.do_record_attempt(queue=CITY_QUEUE, item=report, outcome=outcome)
 
 
-def deliver_reports(max_rounds: int = 20) -> int:
+def deliver_reports(max_rounds: int = 20, budget_seconds: float | None = None) -> int:
     """Send what is due, in order per incident. Returns how many reports were delivered."""
     peer = CityPeer.objects.filter(active=True).exclude(reports_url="").first()
     if peer is None:
@@ -73,5 +73,8 @@ def deliver_reports(max_rounds: int = 20) -> int:
         log.error("no active outbound key for %s: reports wait", peer.peer_id)
         return 0
     return engine.deliver(
-        CITY_QUEUE, lambda report: send(report, peer, secret), max_rounds=max_rounds
+        CITY_QUEUE,
+        lambda report: send(report, peer, secret),
+        max_rounds=max_rounds,
+        budget_seconds=budget_seconds,
     )

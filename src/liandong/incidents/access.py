@@ -234,15 +234,26 @@ def access_incident_for_office_action(user: User, incident_id: str) -> Incident:
 
 
 def visible_extension_requests(user: User) -> QuerySet[ExtensionRequest]:
-    return ExtensionRequest.objects.filter(instruction__in=visible_instructions(user))
+    return _requests_on_visible_instructions(user, ExtensionRequest)
 
 
 def visible_join_requests(user: User) -> QuerySet[JoinRequest]:
-    return JoinRequest.objects.filter(instruction__in=visible_instructions(user))
+    return _requests_on_visible_instructions(user, JoinRequest)
 
 
 def visible_return_requests(user: User) -> QuerySet[ReturnRequest]:
-    return ReturnRequest.objects.filter(instruction__in=visible_instructions(user))
+    return _requests_on_visible_instructions(user, ReturnRequest)
+
+
+_M = TypeVar("_M", ExtensionRequest, JoinRequest, ReturnRequest)
+
+
+def _requests_on_visible_instructions(user: User, model: type[_M]) -> QuerySet[_M]:
+    """The requests on the instructions this user sees (all of them for who reads everything:
+    no sub-select over every instruction)."""
+    if user.is_active and user.role in READ_EVERYTHING:
+        return model.objects.all()
+    return model.objects.filter(instruction__in=visible_instructions(user))
 
 
 _R = TypeVar("_R", ExtensionRequest, JoinRequest, ReturnRequest)
@@ -325,7 +336,12 @@ def notification_target(user: User, notification: Notification) -> str | None:
     from django.urls import reverse
 
     if notification.instruction_id and is_unit_user(user):
-        if visible_instructions(user).filter(pk=notification.instruction_id).exists():
+        known = getattr(notification, "instruction_visible", None)  # read with the list
+        if (
+            known
+            if known is not None
+            else visible_instructions(user).filter(pk=notification.instruction_id).exists()
+        ):
             return reverse("unit-instruction", args=[notification.instruction_id])
         return None
     if notification.incident is not None and reads_everything(user):

@@ -105,8 +105,16 @@ def report_result_refusal(instruction: Instruction) -> rules.Refusal | None:
     return rules.report_result(role=instruction.role, caller_contacted=_contacted(instruction))
 
 
+def _instructions_of(incident: Incident) -> list[Instruction]:
+    """The incident's instructions: the rows the caller prefetched (`instructions` with their
+    unit), else read here."""
+    if "instructions" in getattr(incident, "_prefetched_objects_cache", {}):
+        return sorted(incident.instructions.all(), key=lambda i: i.pk)
+    return list(incident.instructions.select_related("unit").order_by("pk"))
+
+
 def close_refusal(incident: Incident) -> rules.Refusal | None:
-    rows = list(incident.instructions.select_related("unit").order_by("pk"))
+    rows = _instructions_of(incident)
     open_names = [
         f"{i.unit.name}（{i.get_state_display()}）"
         for i in rows

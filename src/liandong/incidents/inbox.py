@@ -21,7 +21,13 @@ def _read_by(user: User) -> Exists:
 
 
 def _with_read(user: User, qs: QuerySet[Notification]) -> QuerySet[Notification]:
-    return qs.annotate(is_read=_read_by(user))
+    """Whether this person read each one, and (for a unit's people) whether its instruction is
+    one they see, which is where a click leads (access.notification_target): one query."""
+    qs = qs.annotate(is_read=_read_by(user))
+    if access.is_unit_user(user):
+        visible = access.visible_instructions(user).filter(pk=OuterRef("instruction_id"))
+        qs = qs.annotate(instruction_visible=Exists(visible))
+    return qs
 
 
 def unread(user: User) -> QuerySet[Notification]:

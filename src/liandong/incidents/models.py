@@ -229,6 +229,12 @@ class Instruction(models.Model):
             ),
             # the statistics: a period's instructions
             models.Index(fields=["dispatched_at"], name="instruction_dispatched"),
+            # the board's count of incidents with open instructions (an index-only scan)
+            models.Index(
+                fields=["incident", "state"],
+                name="instruction_open_incident",
+                condition=~models.Q(state__in=FINAL_INSTRUCTION_VALUES),
+            ),
         ]
 
     def __str__(self) -> str:

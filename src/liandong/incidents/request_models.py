@@ -7,8 +7,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from liandong.incidents.lifecycle import REQUEST_STATE_LABELS
+from liandong.incidents.lifecycle import REQUEST_STATE_LABELS, RequestState
 from liandong.incidents.models import Attachment, Instruction, _choices
+
+
+def _waiting_index(name: str) -> models.Index:
+    """The requests that wait for someone (few, of very many): every office page counts them."""
+    return models.Index(
+        fields=["state"],
+        name=name,
+        condition=models.Q(state__in=[RequestState.PENDING_LEADER, RequestState.PENDING_OFFICE]),
+    )
 
 
 class _Request(models.Model):
@@ -49,6 +58,7 @@ class ReturnRequest(_Request):
     class Meta(_Request.Meta):
         verbose_name = "退回申请"
         verbose_name_plural = "退回申请"
+        indexes = [_waiting_index("return_request_waiting")]
 
     def __str__(self) -> str:
         return f"退回申请 #{self.pk}"
@@ -65,6 +75,7 @@ class JoinRequest(_Request):
     class Meta(_Request.Meta):
         verbose_name = "提请联动"
         verbose_name_plural = "提请联动"
+        indexes = [_waiting_index("join_request_waiting")]
 
     def __str__(self) -> str:
         return f"提请联动 #{self.pk}"
@@ -92,6 +103,7 @@ class ExtensionRequest(_Request):
     class Meta(_Request.Meta):
         verbose_name = "延期申请"
         verbose_name_plural = "延期申请"
+        indexes = [_waiting_index("extension_request_waiting")]
 
     def __str__(self) -> str:
         return f"延期申请 #{self.pk}"

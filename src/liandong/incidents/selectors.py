@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
 from liandong import clock
 from liandong.accounts.models import User
+from liandong.common.errors import NotFound
 from liandong.incidents import access, privacy
 from liandong.incidents.available import Offer, available_actions
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, InstructionState, RequestState
@@ -84,25 +85,44 @@ def deadline_dict(deadline: Deadline, now: datetime) -> dict[str, Any]:
     }
 
 
-def _instruction_queryset(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
+def with_instruction_rows(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
+    """Instructions with their unit and every row their views and their available actions read
+    (deadlines, caller contacts, attachments, whether an extension request waits): a page of
+    instructions costs four queries however many it shows."""
     pending_extension = ExtensionRequest.objects.filter(
         instruction=OuterRef("pk"),
         state__in=[RequestState.PENDING_LEADER, RequestState.PENDING_OFFICE],
     )
     return (
-        qs.select_related("incident", "unit")
+        qs.select_related("unit")
         .annotate(has_pending_extension=Exists(pending_extension))
         .prefetch_related(
-            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at")),
-            Prefetch("caller_contacts", queryset=CallerContact.objects.order_by("contacted_at")),
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")),
+            Prefetch(
+                "caller_contacts",
+                queryset=CallerContact.objects.order_by("contacted_at", "id"),
+            ),
             "attachments",
         )
     )
 
 
+def _instruction_queryset(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
+    return with_instruction_rows(qs.select_related("incident"))
+
+
 def instruction_for(user: User, instruction: Instruction) -> Instruction:
     """The instruction again, with what its view needs loaded (the caller passed the gate)."""
     return _instruction_queryset(access.visible_instructions(user).filter(pk=instruction.pk)).get()
+
+
+def access_instruction_loaded(user: User, pk: int) -> Instruction:
+    """access.access_instruction and instruction_for in one read: the instruction through the
+    gate (not found when this user may not see it), with what its view needs loaded."""
+    found = _instruction_queryset(access.visible_instructions(user).filter(pk=pk)).first()
+    if found is None:
+        raise NotFound("指令不存在或无权查看", code="unknown_instruction")
+    return found
 
 
 def instruction_dict(
@@ -185,10 +205,23 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
 
 def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
     now = clock.now()
-    instructions = _instruction_queryset(
-        access.visible_instructions(user).filter(incident=incident)
+    # the incident's instructions read once (what the available actions read too), then the gate
+    prefetch_related_objects(
+        [incident],
+        Prefetch(
+            "instructions", queryset=with_instruction_rows(Instruction.objects.order_by("id"))
+        ),
     )
-    all_units = access.co_working_instructions(user, incident)
+    rows = list(incident.instructions.all())
+    if access.reads_everything(user):
+        instructions = rows
+    else:
+        mine = set(
+            access.visible_instructions(user).filter(incident=incident).values_list("pk", flat=True)
+        )
+        instructions = [i for i in rows if i.pk in mine]
+    # every unit on a visible incident (access.co_working_instructions, from the rows read)
+    all_units = rows if instructions or access.reads_everything(user) else []
     elapsed_end = incident.closed_at or incident.withdrawn_at or now
     return {
         **incident_summary(incident),

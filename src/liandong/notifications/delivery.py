@@ -105,6 +105,6 @@ def send(delivery: Delivery) -> Outcome:
         return Outcome(None, str(exc)[:500], 0, "park")
 
 
-def deliver_notifications(max_rounds: int = 5) -> int:
+def deliver_notifications(max_rounds: int = 5, budget_seconds: float | None = None) -> int:
     """Worker task: send what is due. Returns how many deliveries arrived."""
-    return engine.deliver(NOTIFY_QUEUE, send, max_rounds=max_rounds)
+    return engine.deliver(NOTIFY_QUEUE, send, max_rounds=max_rounds, budget_seconds=budget_seconds)

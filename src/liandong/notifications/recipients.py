@@ -12,8 +12,11 @@ Kinds whose template is not marked for outside sending stay in the product.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from string import Template
+
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from liandong import clock
 from liandong.accounts.models import Role, User
@@ -110,10 +113,34 @@ def targets_of(
     return list(found.values())
 
 
+#: The templates marked for outside sending, read at most every TEMPLATE_CACHE_SECONDS per process
+#: (every notification asks); a template saved or deleted in this process empties it at once.
+TEMPLATE_CACHE_SECONDS = 10.0
+_templates: list[tuple[float, dict[str, MessageTemplate]]] = []
+
+
+def external_templates() -> dict[str, MessageTemplate]:
+    now = time.monotonic()
+    if _templates and now - _templates[0][0] < TEMPLATE_CACHE_SECONDS:
+        return _templates[0][1]
+    found = {t.kind: t for t in MessageTemplate.objects.filter(external=True)}
+    _templates[:] = [(now, found)]
+    return found
+
+
+def _forget_templates(**_: object) -> None:
+    _templates.clear()
+
+
+post_save.connect(_forget_templates, sender=MessageTemplate, dispatch_uid="templates-saved")
+post_delete.connect(_forget_templates, sender=MessageTemplate, dispatch_uid="templates-deleted")
+post_migrate.connect(_forget_templates, dispatch_uid="templates-migrated")  # also after a flush
+
+
 def write_deliveries(notifications: list[Notification]) -> None:
     """The notification hook: one delivery per channel and recipient, deduplicated."""
     kinds = {n.kind for n in notifications}
-    templates = {t.kind: t for t in MessageTemplate.objects.filter(kind__in=kinds, external=True)}
+    templates = {k: t for k, t in external_templates().items() if k in kinds}
     if not templates:
         return
     has_sms = SmsGateway.objects.filter(active=True).exists()

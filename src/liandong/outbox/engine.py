@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from liandong import clock
+from liandong.common import live_signal
 from liandong.outbox.lifecycle import OUTBOX
 from liandong.outbox.models import OutboxItem, OutboxState
 
@@ -126,6 +128,7 @@ def do_record_attempt(*, queue: Queue[Item], item: Item, outcome: Outcome) -> st
             locked.delivered_at = now
         elif verdict == "park":
             log.warning("%s %s parked: %s", queue.name, queue.label(locked), outcome.error[:200])
+            live_signal.changed()  # the console counts what is parked
         else:
             jitter = random.uniform(0.9, 1.1)
             locked.next_attempt_at = now + timedelta(
@@ -135,14 +138,25 @@ def do_record_attempt(*, queue: Queue[Item], item: Item, outcome: Outcome) -> st
     return verdict
 
 
-def deliver(queue: Queue[Item], send: Callable[[Item], Outcome], *, max_rounds: int = 20) -> int:
+def deliver(
+    queue: Queue[Item],
+    send: Callable[[Item], Outcome],
+    *,
+    max_rounds: int = 20,
+    budget_seconds: float | None = None,
+) -> int:
     """Send what is due, round after round while items keep being delivered (an ordered
-    stream's next item becomes due once its predecessor is delivered). Returns how many were."""
+    stream's next item becomes due once its predecessor is delivered). Returns how many were.
+    With a budget, no new item is started after that many seconds: the worker's other tasks
+    (the deadline watch first) get their turn and the rest waits for the next round."""
     total = 0
+    ends = None if budget_seconds is None else time.monotonic() + budget_seconds
     for _ in range(max_rounds):
         delivered = 0
         blocked: set[Any] = set()
         for item in deliverable(queue):
+            if ends is not None and time.monotonic() >= ends:
+                return total + delivered
             stream = getattr(item, f"{queue.stream_field}_id") if queue.stream_field else None
             if (stream is not None and stream in blocked) or not claim(queue, item):
                 continue

@@ -11,7 +11,7 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from liandong.common.errors import InvalidInput
-from liandong.sla.models import EscalationStep, HolidayYear, TimeLimitSetting
+from liandong.sla.models import CalendarRecompute, EscalationStep, HolidayYear, TimeLimitSetting
 from liandong.sla.services import do_import_calendar_yaml, do_save_holiday_year
 from liandong.sla.workcal import CalendarError, parse_year_arrangement
 
@@ -94,7 +94,9 @@ class HolidayYearAdmin(SimpleHistoryAdmin):
                 for field in exc.fields:
                     form.add_error("file", field.message)
             else:
-                messages.success(request, f"已导入：{'、'.join(str(y) for y in years)}年")
+                messages.success(
+                    request, f"已导入：{'、'.join(str(y) for y in years)}年，{_recompute_note()}"
+                )
                 return redirect("admin:sla_holidayyear_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -115,6 +117,48 @@ class HolidayYearAdmin(SimpleHistoryAdmin):
         except InvalidInput as exc:  # pragma: no cover - the form validated already
             raise forms.ValidationError(exc.message) from exc
         obj.pk = saved.pk
+        # the deadlines are recomputed by the worker, not in this request
+        messages.info(request, f"已保存，{_recompute_note()}")
+
+
+def _recompute_note() -> str:
+    job = CalendarRecompute.objects.first()
+    if job is None:  # pragma: no cover - every save writes one
+        return ""
+    return f"{job.total}条未完成时限将由后台重新计算（进度见“时限重新计算”）"
+
+
+@admin.register(CalendarRecompute)
+class CalendarRecomputeAdmin(admin.ModelAdmin):
+    """The recompute jobs after calendar edits, with their progress; read only (the worker
+    writes them)."""
+
+    list_display = ("requested_at", "reason", "state", "progress", "started_at", "finished_at")
+    list_filter = ("state",)
+    readonly_fields = (
+        "requested_at",
+        "reason",
+        "state",
+        "total",
+        "done",
+        "moved",
+        "cursor",
+        "started_at",
+        "finished_at",
+    )
+
+    @admin.display(description="进度")
+    def progress(self, obj: CalendarRecompute) -> str:
+        return obj.progress
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(TimeLimitSetting)

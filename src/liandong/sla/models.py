@@ -28,6 +28,50 @@ class HolidayYear(models.Model):
         return f"{self.year}年节假日安排"
 
 
+class RecomputeState(models.TextChoices):
+    PENDING = "pending", "等待后台计算"
+    RUNNING = "running", "计算中"
+    DONE = "done", "已完成"
+    SUPERSEDED = "superseded", "已由更新的安排重新计算"
+
+
+class CalendarRecompute(models.Model):
+    """One edit of the arrangement's recompute of the open working-day deadlines, written in the
+    edit's own transaction and done by the worker in chunks (incidents/actions/recompute.py).
+
+    `cursor` is the last deadline id done: each chunk moves its deadlines, writes their events and
+    advances the cursor in one transaction, so a killed worker loses at most a chunk that rolled
+    back and the next worker resumes at the cursor. The recompute is idempotent given the
+    calendar (a deadline already right is not touched), and only the newest job runs: a newer edit
+    supersedes an older one, which the worker then marks so."""
+
+    requested_at = models.DateTimeField("提交时间")
+    reason = models.CharField("原因", max_length=200)
+    state = models.CharField(
+        "状态", max_length=20, choices=RecomputeState.choices, default=RecomputeState.PENDING
+    )
+    total = models.PositiveIntegerField("待重新计算（提交时）", default=0)
+    cursor = models.BigIntegerField("已处理至时限编号", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    moved = models.PositiveIntegerField("已调整", default=0)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "时限重新计算"
+        verbose_name_plural = "时限重新计算"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reason}（{self.get_state_display()}）"
+
+    @property
+    def progress(self) -> str:
+        """What the admin list shows, e.g. 已处理 5000 / 12000（41%），调整 300 条."""
+        share = f"（{min(100, self.done * 100 // self.total)}%）" if self.total else ""
+        return f"已处理 {self.done} / {self.total}{share}，调整 {self.moved} 条"
+
+
 class LimitUnitChoice(models.TextChoices):
     MINUTES = "minutes", "分钟"
     HOURS = "hours", "小时"

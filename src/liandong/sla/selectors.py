@@ -3,8 +3,11 @@ arithmetic (workcal.py, deadlines.py)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from liandong.sla.deadlines import (
     DEFAULT_LIMITS,
@@ -18,14 +21,57 @@ from liandong.sla.models import EscalationStep, HolidayYear, TimeLimitSetting
 from liandong.sla.watch import DEFAULT_ESCALATE_AFTER_MINUTES, DEFAULT_LADDER, Audience, Stage
 from liandong.sla.workcal import WorkCalendar
 
+T = TypeVar("T")
+
 
 def load_calendar() -> WorkCalendar:
+    """The stored arrangement, read now (the recompute after an edit needs exactly this)."""
     return WorkCalendar.from_mapping(
         {
             row.year: {"holidays": row.holidays, "makeup_workdays": row.makeup_workdays}
             for row in HolidayYear.objects.all()
         }
     )
+
+
+# --- the process's copy of the settings every dispatch reads ------------------------------------
+#
+# A dispatch plans three clocks per instruction from the working calendar, the level's limits and
+# the watch's settings. They change a few times a year, so each process keeps them for at most
+# SETTINGS_SECONDS; a write in this process forgets them at once (forget_calendar, connected to
+# HolidayYear, TimeLimitSetting and EscalationStep in apps.py). Another process sees an edit within
+# SETTINGS_SECONDS, as with the triage catalogue.
+
+SETTINGS_SECONDS = 30.0
+_settings: dict[str, tuple[float, object]] = {}
+
+
+def forget_calendar(**kwargs: object) -> None:
+    """Forget the process's calendar, limits and watch settings (call after writing any of them;
+    a signal receiver, hence **kwargs)."""
+    _settings.clear()
+
+
+def _kept(key: str, read: Callable[[], T]) -> T:
+    now = time.monotonic()
+    held = _settings.get(key)
+    if held is None or now - held[0] > SETTINGS_SECONDS:
+        held = (now, read())
+        _settings[key] = held
+    return held[1]  # type: ignore[return-value]
+
+
+def cached_calendar() -> WorkCalendar:
+    """load_calendar, kept by the process (see above)."""
+    return _kept("calendar", load_calendar)
+
+
+def cached_limits(level: int) -> LevelLimits:
+    return _kept(f"limits:{level}", lambda: limits_for_level(level))
+
+
+def cached_watch_settings() -> dict[int, LevelWatch]:
+    return _kept("watch", watch_settings)
 
 
 def limits_for_level(level: int) -> LevelLimits:
@@ -83,10 +129,11 @@ def watch_settings() -> dict[int, LevelWatch]:
 
 
 def plan_for(*, level: int, dispatched_at: datetime, tier: int, role: str) -> DeadlinePlan:
+    """The clocks of a new instruction, from the process's copy of the settings."""
     return plan_deadlines(
         dispatched_at=dispatched_at,
-        limits=limits_for_level(level),
-        calendar=load_calendar(),
+        limits=cached_limits(level),
+        calendar=cached_calendar(),
         tier=tier,
         role=role,
     )

@@ -1,8 +1,11 @@
 """Writes of the stored calendar and time limits.
 
-The deadlines counted on the calendar live in another app (incidents), which registers a hook here:
-every change of the arrangement calls the hooks inside its own transaction, so the open deadlines
-move with the calendar (or not at all). This app never imports the incidents app."""
+The deadlines counted on the calendar live in another app (incidents). Every change of the
+arrangement writes, in its own transaction, a `CalendarRecompute` job: the worker then moves the
+open working-day deadlines in chunks (incidents/actions/recompute.py), so the administrator's
+request answers at once. The incidents app registers a hook here that counts the deadlines a job
+will look at (for the administrator's message); the job's bookkeeping (take the newest job,
+advance its cursor) is here too. This app never imports the incidents app."""
 
 from __future__ import annotations
 
@@ -11,20 +14,71 @@ from datetime import date
 
 from django.db import transaction
 
+from liandong import clock
 from liandong.common.errors import FieldError, InvalidInput
 from liandong.sla.deadlines import DEFAULT_LIMITS
-from liandong.sla.models import EscalationStep, HolidayYear, TimeLimitSetting
+from liandong.sla.models import (
+    CalendarRecompute,
+    EscalationStep,
+    HolidayYear,
+    RecomputeState,
+    TimeLimitSetting,
+)
 from liandong.sla.watch import DEFAULT_ESCALATE_AFTER_MINUTES, DEFAULT_LADDER
 from liandong.sla.workcal import CalendarError, parse_year_arrangement
 
-CalendarHook = Callable[[], object]
+CalendarHook = Callable[[], int]
 _calendar_hooks: list[CalendarHook] = []
+UNFINISHED = (RecomputeState.PENDING, RecomputeState.RUNNING)
 
 
 def register_calendar_hook(hook: CalendarHook) -> None:
-    """Called (without arguments) inside the transaction of every change of the arrangement."""
+    """Called (without arguments) inside the transaction of every change of the arrangement;
+    returns how many open deadlines the recompute job will look at."""
     if hook not in _calendar_hooks:
         _calendar_hooks.append(hook)
+
+
+def _request_recompute(reason: str) -> CalendarRecompute:
+    """The job for the worker; it supersedes every older unfinished one. With no open
+    working-day deadline (a new installation loading its calendar) it is done at once."""
+    total = sum(int(hook() or 0) for hook in _calendar_hooks)
+    now = clock.now()
+    if total == 0:
+        return CalendarRecompute.objects.create(
+            requested_at=now, reason=reason, state=RecomputeState.DONE, finished_at=now
+        )
+    return CalendarRecompute.objects.create(requested_at=now, reason=reason, total=total)
+
+
+def take_recompute_job() -> CalendarRecompute | None:
+    """The newest unfinished job, locked for one chunk (inside the caller's transaction), or None
+    when there is none or another worker is on it. Older unfinished jobs are marked superseded:
+    the newest one walks every open deadline again with the newest calendar."""
+    newest = CalendarRecompute.objects.filter(state__in=UNFINISHED).order_by("-pk").first()
+    if newest is None:
+        return None
+    job = CalendarRecompute.objects.select_for_update(skip_locked=True).filter(pk=newest.pk).first()
+    if job is None or job.state not in UNFINISHED:
+        return None
+    CalendarRecompute.objects.filter(pk__lt=job.pk, state__in=UNFINISHED).update(
+        state=RecomputeState.SUPERSEDED, finished_at=clock.now()
+    )
+    return job
+
+
+def advance_recompute_job(
+    job: CalendarRecompute, *, cursor: int, looked: int, moved: int, finished: bool
+) -> None:
+    """After a chunk, in the chunk's transaction: the last deadline id done and the counts."""
+    now = clock.now()
+    job.cursor = cursor
+    job.done += looked
+    job.moved += moved
+    job.started_at = job.started_at or now
+    job.state = RecomputeState.DONE if finished else RecomputeState.RUNNING
+    job.finished_at = now if finished else None
+    job.save(update_fields=["cursor", "done", "moved", "started_at", "state", "finished_at"])
 
 
 @transaction.atomic
@@ -61,8 +115,17 @@ def do_save_holiday_year(
     makeup_workdays: Iterable[date | str],
     source: str = "",
 ) -> HolidayYear:
-    """Enter or correct one year's arrangement, then recompute every open deadline that the
-    change can move (those counted in working days and not yet met or extended)."""
+    """Enter or correct one year's arrangement, and ask the worker to recompute every open
+    deadline that the change can move (those counted in working days and not yet met or
+    extended): the job is `CalendarRecompute.objects.first()` once this returns."""
+    row = _save_year(year, holidays, makeup_workdays, source)
+    _request_recompute(f"{year}年节假日安排")
+    return row
+
+
+def _save_year(
+    year: int, holidays: Iterable[date | str], makeup_workdays: Iterable[date | str], source: str
+) -> HolidayYear:
     try:
         arrangement = parse_year_arrangement(year, holidays, makeup_workdays)
     except CalendarError as exc:
@@ -77,13 +140,12 @@ def do_save_holiday_year(
             "source": source,
         },
     )
-    for hook in _calendar_hooks:
-        hook()
     return row
 
 
 def do_import_calendar_yaml(*, text: str, source: str = "") -> list[int]:
-    """Import years from YAML shaped like the shipped calendar-cn.yaml. All years or none."""
+    """Import years from YAML shaped like the shipped calendar-cn.yaml. All years or none; one
+    recompute job for them all."""
     import yaml
 
     try:
@@ -100,14 +162,15 @@ def do_import_calendar_yaml(*, text: str, source: str = "") -> list[int]:
             if not str(year).isdigit() or not isinstance(arrangement or {}, dict):
                 raise InvalidInput.one("file", "invalid_shape", f"无法识别的年份：{year}")
             try:
-                do_save_holiday_year(
-                    year=int(year),
-                    holidays=(arrangement or {}).get("holidays", []),
-                    makeup_workdays=(arrangement or {}).get("makeup_workdays", []),
-                    source=source,
+                _save_year(
+                    int(year),
+                    (arrangement or {}).get("holidays", []),
+                    (arrangement or {}).get("makeup_workdays", []),
+                    source,
                 )
             except InvalidInput as exc:
                 problems = "；".join(f.message for f in exc.fields)
                 raise InvalidInput.one("file", "invalid_date", f"{year}年：{problems}") from exc
             years.append(int(year))
+        _request_recompute(f"导入{'、'.join(str(y) for y in years)}年节假日安排"[:200])
     return years

@@ -11,4 +11,4 @@ class StatsConfig(AppConfig):
         from liandong.stats import facts
 
         # Every event queues its incident's facts for a refresh, in the event's transaction.
-        actions.register_event_hook(facts.mark_stale)
+        actions.register_event_hook(facts.mark_stale, many=facts.mark_stale_many)

@@ -4,14 +4,16 @@
 - `do_refresh_facts` rebuilds the facts of queued incidents from committed rows and removes
   exactly the queue rows it read (a row queued meanwhile stays for the next round). The worker
   runs it every round, and the statistics run it before they read, so figures are never stale.
-- `do_rebuild_all_facts` rebuilds every fact (after a bulk load; `liandong rebuild_stats_facts`)."""
+- `do_rebuild_all_facts` rebuilds every fact (after a bulk load; `liandong rebuild_stats_facts`);
+  on PostgreSQL set-based (facts_sql.py: one INSERT … SELECT per range, tested to write the very
+  rows this module's refresh writes), elsewhere through the refresh's own `_rebuild`."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
 from liandong.incidents.lifecycle import DeadlineState, RequestState
@@ -65,9 +67,20 @@ FACT_FIELDS = [f.name for f in InstructionFact._meta.concrete_fields if not f.pr
 GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)  # of REACHED
 
 
+#: Events that change no fact: a calendar recompute moves only open deadlines' due moments.
+NO_FACT_CHANGES = frozenset({"deadline_recomputed"})
+
+
 def mark_stale(event: Event) -> None:
     """Event hook: the event's incident must have its facts rebuilt."""
-    StaleIncident.objects.create(incident_pk=event.incident_id)
+    if event.kind not in NO_FACT_CHANGES:
+        StaleIncident.objects.create(incident_pk=event.incident_id)
+
+
+def mark_stale_many(events: list[Event]) -> None:
+    """The same for a list of events (append_events): each incident queued once."""
+    stale = {e.incident_id for e in events if e.kind not in NO_FACT_CHANGES}
+    StaleIncident.objects.bulk_create(StaleIncident(incident_pk=pk) for pk in sorted(stale))
 
 
 def do_refresh_facts(*, limit: int | None = None) -> int:
@@ -90,15 +103,23 @@ def do_refresh_facts(*, limit: int | None = None) -> int:
     return handled
 
 
-def do_rebuild_all_facts(*, chunk: int = 20_000) -> int:
-    """Rebuild every instruction's fact, incidents in key ranges of `chunk`; the number built."""
+def do_rebuild_all_facts(*, chunk: int = 20_000, set_based: bool | None = None) -> int:
+    """Rebuild every instruction's fact, incidents in key ranges of `chunk`; the number built.
+    `set_based` (default: on PostgreSQL) writes each range with one statement."""
+    if set_based is None:
+        set_based = connection.vendor == "postgresql"
+    if set_based:
+        from liandong.stats.facts_sql import rebuild_range  # it reads this module's constants
     built = 0
     queued = StaleIncident.objects.aggregate(last=Max("pk"))["last"]
     bounds = Instruction.objects.aggregate(first=Min("incident_id"), last=Max("incident_id"))
     if bounds["first"] is not None:
         for low in range(bounds["first"], bounds["last"] + 1, chunk):
             with transaction.atomic():
-                built += _rebuild({"incident__id__range": (low, low + chunk - 1)})
+                if set_based:
+                    built += rebuild_range(low, low + chunk - 1)
+                else:
+                    built += _rebuild({"incident__id__range": (low, low + chunk - 1)})
     if queued is not None:  # what was queued before the rebuild began is done
         StaleIncident.objects.filter(pk__lte=queued).delete()
     return built

@@ -5,10 +5,12 @@ activating a version (rollback included), and recording each dispatch against it
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from liandong import clock
@@ -194,18 +196,45 @@ def record_dispatch(event: Any) -> None:
 def do_retrain_if_due(*, now: Any = None) -> int:
     """The worker's schedule: a new version every LIANDONG_TRIAGE_RETRAIN_DAYS days when the office
     has confirmed at least LIANDONG_TRIAGE_RETRAIN_MIN new decisions since the last one."""
+    now = now or clock.now()
+    if not _retraining_due(now):
+        return 0
+    with _only_one_trainer() as mine:
+        # Another worker trains now, or has just finished: this one goes on with its round.
+        if not mine or not _retraining_due(now):
+            return 0
+        do_train_model(trained_by="定期训练")
+    return 1
+
+
+def _retraining_due(now: Any) -> bool:
     days = getattr(settings, "LIANDONG_TRIAGE_RETRAIN_DAYS", 7)
     if not days:
-        return 0
-    now = now or clock.now()
+        return False
     latest = ModelVersion.objects.order_by("-number").first()
     if latest is not None and (now - latest.created_at).days < days:
-        return 0
+        return False
     minimum = getattr(settings, "LIANDONG_TRIAGE_RETRAIN_MIN", 50)
     since = TriageRecord.objects.all()
     if latest is not None:
         since = since.filter(decided_at__gt=latest.created_at)
-    if since.count() < minimum:
-        return 0
-    do_train_model(trained_by="定期训练")
-    return 1
+    return since.count() >= minimum
+
+
+#: The key of the PostgreSQL advisory lock held by the worker that trains (any fixed number).
+TRAINER_LOCK = 0x7472_6169_6E
+
+
+@contextmanager
+def _only_one_trainer() -> Iterator[bool]:
+    """True for one worker at a time: training takes tens of seconds, so two workers must not both
+    stop their rounds for it. A transaction-scoped advisory lock on PostgreSQL (held for the
+    training, safe behind a transaction pooler); SQLite has one worker."""
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            yield True
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [TRAINER_LOCK])
+            row = cursor.fetchone()
+        yield bool(row and row[0])

@@ -7,7 +7,11 @@ class WebConfig(AppConfig):
     verbose_name = "界面"
 
     def ready(self) -> None:
+        from liandong.common import live_signal
+        from liandong.incidents.actions import register_event_hook
         from liandong.web import deploy_checks, session_idle
 
         session_idle.connect()
         deploy_checks.register()
+        # Every event appended announces a change to the live screens, when it commits.
+        register_event_hook(lambda _event: live_signal.changed())

@@ -66,16 +66,11 @@ def board(request: HttpRequest) -> tuple[list[IncidentRow], int, dict[str, str]]
     dispatched), grouped and paged in the database; the rows, how many there are, the filters."""
     filters = filters_of(request)
     instructions = open_instructions(user_of(request), filters)
-    grouped = instructions.values("incident").annotate(
-        next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK), latest=Max("dispatched_at")
-    )
-    total = grouped.count()
-    if filters["sort"] == "dispatched":
-        grouped = grouped.order_by("-latest", "-incident")
-    else:
-        grouped = grouped.order_by(F("next_due").asc(nulls_last=True), "incident")
+    total = instructions.values("incident").distinct().count()
     limit = BOARD_ROWS_ALL if request.GET.get("all") else BOARD_ROWS
-    order = [row["incident"] for row in grouped[:limit]]
+    order = (
+        _nearest_first(instructions, limit) if filters["sort"] != "dispatched" else None
+    ) or _grouped_order(instructions, filters["sort"], limit)
     now = clock.now()
     chips: dict[int, list[BoardRow]] = {pk: [] for pk in order}
     for inst in _with_open_deadlines(instructions.filter(incident__in=order)).order_by("id"):
@@ -88,6 +83,43 @@ def board(request: HttpRequest) -> tuple[list[IncidentRow], int, dict[str, str]]
                 IncidentRow(incident=units[0].instruction.incident, chips=units, nearest=units[0])
             )
     return rows, total, filters
+
+
+def _grouped_order(instructions: QuerySet[Instruction], sort: str, limit: int) -> list[int]:
+    """The board's incidents in order, by grouping every open instruction (for the order by
+    dispatch time, and when few clocks run)."""
+    grouped = instructions.values("incident").annotate(
+        next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK), latest=Max("dispatched_at")
+    )
+    if sort == "dispatched":
+        grouped = grouped.order_by("-latest", "-incident")
+    else:
+        grouped = grouped.order_by(F("next_due").asc(nulls_last=True), "incident")
+    return [row["incident"] for row in grouped[:limit]]
+
+
+def _nearest_first(instructions: QuerySet[Instruction], limit: int) -> list[int] | None:
+    """The first `limit` incidents by their nearest running clock, read by walking the running
+    clocks in due order (an index: milliseconds with 100,000 open) instead of grouping them
+    all. None when fewer than `limit` incidents have a running clock: the rest, without one,
+    come after in incident order, and the grouped query says which."""
+    clocks = (
+        Deadline.objects.filter(
+            state=DeadlineState.OPEN, paused_at__isnull=True, instruction__in=instructions
+        )
+        .order_by("due_at", "instruction__incident_id")
+        .values_list("instruction__incident_id", flat=True)
+    )
+    order: dict[int, None] = {}
+    step = limit * 4
+    for start in range(0, 50 * step, step):
+        batch = list(clocks[start : start + step])
+        order.update(dict.fromkeys(batch))
+        if len(order) >= limit:
+            return list(order)[:limit]
+        if len(batch) < step:
+            return None
+    return None
 
 
 def export_rows(request: HttpRequest) -> tuple[list[BoardRow], dict[str, str]]:

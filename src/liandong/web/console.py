@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,38 +18,29 @@ from liandong import clock
 from liandong.accounts.models import User
 from liandong.citylink import actions as citylink_actions
 from liandong.citylink import backlog
-from liandong.citylink.models import CityReport, ReportState
+from liandong.citylink.models import CityReport, ReportAttempt
+from liandong.common import live_signal
 from liandong.incidents import access
 from liandong.incidents.actions.intake import CLAIM_MINUTES
 from liandong.incidents.actions.kernel import actor_label
 from liandong.incidents.lifecycle import (
     IncidentStatus,
-    InstructionState,
-    RequestState,
 )
-from liandong.incidents.models import Incident
+from liandong.incidents.models import Event, Incident
 from liandong.incidents.urgency import URGENT
 from liandong.rosters.selectors import units_without_duty
 from liandong.units.models import Category, Unit, UnitKind
 from liandong.web.board import EXPORT_ROWS, board, export_rows
 from liandong.web.common import login_required_for, run_action, user_of
 from liandong.web.exports import local, xlsx_response
+from liandong.web.header import office_counts
 
 office_page = login_required_for(access.reads_everything)
 
 
 def counts(user: User) -> dict[str, int]:
-    pending = RequestState.PENDING_OFFICE
-    return {
-        "intake": access.visible_incidents(user).filter(status=IncidentStatus.NEW).count(),
-        "decisions": access.visible_return_requests(user).filter(state=pending).count()
-        + access.visible_join_requests(user).filter(state=pending).count()
-        + access.visible_extension_requests(user).filter(state=pending).count()
-        + access.visible_instructions(user).filter(state=InstructionState.RESULT_REPORTED).count(),
-        "parked": CityReport.objects.filter(state=ReportState.PARKED).count()
-        if access.reads_everything(user)
-        else 0,
-    }
+    """The navigation's counters (one query: web/header.py)."""
+    return office_counts(user)
 
 
 def page(request: HttpRequest, template: str, tab: str, **context: Any) -> HttpResponse:
@@ -173,11 +165,44 @@ def board_rows(request: HttpRequest) -> HttpResponse:
     return response
 
 
+#: The columns the live queue shows (never the raw city request or the whole row).
+LIVE_COLUMNS = (
+    "incident_id",
+    "address",
+    "content",
+    "intake_priority",
+    "intake_cues",
+    "claimed_at",
+    "accepted_at",
+    "claimed_by__first_name",
+    "claimed_by__last_name",
+    "claimed_by__username",
+    "claimed_by__role",
+    "claimed_by__is_active",
+    "claimed_by__unit__name",
+)
+
+
 @office_page
-def live(request: HttpRequest) -> JsonResponse:
-    """What the console refreshes every second: the intake queue and the counters."""
+def live(request: HttpRequest) -> HttpResponse:
+    """What the console refreshes every second: the intake queue and the counters.
+
+    The poll sends back the `version` of its last answer (`?since=`); while nothing the console
+    shows has changed since, the answer is 204 without reading anything (docs: live updates)."""
     user = user_of(request)
     now = clock.now()
+    version = data_version()
+    if version is not None and unchanged(request.GET.get("since", ""), version, now):
+        return HttpResponse(status=204)
+    options = intake_options(request)
+    new = access.visible_incidents(user).filter(status=IncidentStatus.NEW)
+    if options["only_urgent"]:
+        new = new.filter(intake_priority=URGENT)
+    ordering = INTAKE_ORDERS[options["order"]]
+    queue = list(
+        new.select_related("claimed_by__unit").only(*LIVE_COLUMNS).order_by(*ordering)[:INTAKE_ROWS]
+    )
+    claims = [claim_of(i, now) for i in queue]
     return JsonResponse(
         {
             "intake": [
@@ -187,16 +212,57 @@ def live(request: HttpRequest) -> JsonResponse:
                     "content": i.content[:60],
                     "urgent": i.intake_priority == URGENT,
                     "cues": i.intake_cues,
-                    "claimed_by": claim_of(i, now),
+                    "claimed_by": claim,
                     "accepted_epoch": int(i.accepted_at.timestamp()),
                     "url": reverse("incident", args=[i.incident_id]),
                 }
-                for i in intake(user, **intake_options(request))
+                for i, claim in zip(queue, claims, strict=True)
             ],
             "counts": counts(user),
+            "version": None if version is None else f"{version}~{fresh_until(queue, now)}",
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+def data_version() -> str | None:
+    """What the data the console shows is at, or None when that cannot be told cheaply.
+
+    PostgreSQL: the live signal's version (common/live_signal.py; None while its listener is not
+    connected). SQLite: one cheap query; SQLite lets one transaction write at a time, so new ids
+    only grow in commit order: every change appends an event, and a parked city report records
+    an attempt."""
+    if connection.vendor == "postgresql":
+        return live_signal.version()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {Event._meta.db_table}),"
+            f" (SELECT MAX(id) FROM {ReportAttempt._meta.db_table})"
+        )
+        events, attempts = cursor.fetchone()
+    return f"s{events or 0}.{attempts or 0}"
+
+
+#: A version is trusted this long at most: a process killed between a commit and its
+#: announcement (common/live_signal.py) leaves a console behind for no longer than this.
+TRUST_SECONDS = 60
+
+
+def fresh_until(queue: list[Incident], now: Any) -> int:
+    """Until when (epoch seconds) an answer stays true without any write: TRUST_SECONDS, or
+    sooner when a claim shown runs out."""
+    ends = [now + timedelta(seconds=TRUST_SECONDS)] + [
+        i.claimed_at + timedelta(minutes=CLAIM_MINUTES)
+        for i in queue
+        if claim_of(i, now) and i.claimed_at is not None
+    ]
+    return int(min(ends).timestamp()) + 1
+
+
+def unchanged(since: str, version: str, now: Any) -> bool:
+    """Whether the poll's last answer (`version~fresh_until`) still holds."""
+    seen, _, until = since.partition("~")
+    return seen == version and until.isdigit() and now.timestamp() < int(until)
 
 
 REPORT_FILTERS = [

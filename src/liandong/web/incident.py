@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import CharField, Prefetch, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -15,10 +16,10 @@ from django.views.decorators.http import require_POST
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.citylink import backlog
-from liandong.common.errors import DomainError, InvalidInput
+from liandong.common.errors import DomainError, InvalidInput, NotFound
 from liandong.incidents import access, actions, available, selectors
-from liandong.incidents.lifecycle import IncidentStatus, RequestState
-from liandong.incidents.models import Incident, Level, Satisfaction
+from liandong.incidents.lifecycle import REQUEST_STATE_LABELS, IncidentStatus, RequestState
+from liandong.incidents.models import Incident, Instruction, Level, Satisfaction
 from liandong.incidents.repeat_selectors import repeat_candidates
 from liandong.incidents.urgency import URGENT
 from liandong.supervision.selectors import may_issue
@@ -33,41 +34,71 @@ from liandong.web.common import (
     user_of,
 )
 from liandong.web.console import claim_of, intake, linkage_units, office_page, page
+from liandong.web.header import office_counts
+
+REQUEST_LABELS = {"extension": "延期申请", "join": "提请联动", "return": "退回申请"}
 
 
 def _pending_requests(user: User, incident: Incident) -> list[dict[str, Any]]:
-    """Requests on the incident's instructions that wait for someone, for the instruction cards."""
+    """Requests on the incident's instructions that wait for someone, for the instruction cards
+    (the three kinds read in one query)."""
     waiting = [RequestState.PENDING_LEADER, RequestState.PENDING_OFFICE]
-    found: list[dict[str, Any]] = []
-    for requests, label in (
-        (access.visible_extension_requests(user), "延期申请"),
-        (access.visible_join_requests(user), "提请联动"),
-        (access.visible_return_requests(user), "退回申请"),
-    ):
-        for r in requests.filter(instruction__incident=incident, state__in=waiting).order_by("pk"):
-            found.append(
-                {
-                    "instruction_id": r.instruction_id,
-                    "label": f"{label}·{r.get_state_display()}",
-                    "reason": r.reason,
-                }
+    columns = ("kind", "pk", "instruction_id", "state", "reason")
+    kinds = [
+        qs.filter(instruction__incident=incident, state__in=waiting)
+        .annotate(kind=Value(kind, output_field=CharField()))
+        .values_list(*columns)
+        .order_by()
+        for kind, qs in (
+            ("extension", access.visible_extension_requests(user)),
+            ("join", access.visible_join_requests(user)),
+            ("return", access.visible_return_requests(user)),
+        )
+    ]
+    rows = kinds[0].union(*kinds[1:], all=True)
+    order = list(REQUEST_LABELS)
+    states = REQUEST_STATE_LABELS
+    return [
+        {
+            "instruction_id": instruction_id,
+            "label": f"{REQUEST_LABELS[kind]}·{states.get(state, state)}",
+            "reason": reason,
+        }
+        for kind, _, instruction_id, state, reason in sorted(
+            rows, key=lambda r: (order.index(r[0]), r[1])
+        )
+    ]
+
+
+def _incident_with_instructions(user: User, incident_id: str) -> Incident:
+    """The incident (through the gate) with everything its page shows of its instructions,
+    loaded once: the cards, their deadlines, caller contacts and attachments, and what the
+    available actions read (incidents/available.py uses the loaded rows)."""
+    incident = (
+        access.visible_incidents(user)
+        .filter(incident_id=incident_id)
+        .select_related("category", "street", "merged_into", "claimed_by__unit")
+        .prefetch_related(
+            Prefetch(
+                "instructions",
+                queryset=selectors.with_instruction_rows(Instruction.objects.order_by("id")),
             )
-    return found
+        )
+        .first()
+    )
+    if incident is None:
+        raise NotFound("警情不存在或无权查看", code="unknown_incident")
+    return incident
 
 
 @office_page
 def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     user = user_of(request)
-    incident = access.access_incident(user, incident_id)
-    detail = selectors.incident_detail(user, incident)
-    instructions = list(
-        access.visible_instructions(user)
-        .filter(incident=incident)
-        .select_related("unit")
-        .prefetch_related("deadlines", "caller_contacts", "attachments")
-        .order_by("id")
-    )
-    offers = available.allowed(user, incident)
+    incident = _incident_with_instructions(user, incident_id)
+    # the office reads every instruction (office_page: reads_everything)
+    instructions = list(incident.instructions.all())
+    all_offers = available.available_actions(user, incident)
+    offers = {o.action: o for o in all_offers if o.allowed}
     # The triage model's proposal (with its reasons) while the office may dispatch; the form is
     # pre-filled from it, and the dispatcher confirms or corrects (the correction is recorded).
     triage = proposal_dict(propose_for_incident(incident)) if "dispatch" in offers else None
@@ -90,47 +121,56 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         if "merge" in offers
         else []
     )
-    return page(
+    numbers = office_counts(user)
+    elapsed_end = incident.closed_at or incident.withdrawn_at or clock.now()
+    return render(
         request,
         "web/office/incident.html",
-        "console",
-        incident=incident,
-        detail=detail,
-        offers=offers,
-        refused=available.refused(user, incident),
-        may_reveal_caller=access.may_reveal_caller(user, incident),
-        cards=[{"i": i, "offers": available.allowed(user, i)} for i in instructions],
-        timeline=[
-            {**e, "when": datetime.fromisoformat(e["occurred_at"])}
-            for e in selectors.timeline(user, incident)
-        ],
-        reports=backlog.reports(user, incident_id=incident.incident_id, limit=200)[::-1],
-        categories=Category.objects.filter(active=True),
-        # the proposed cooperating units first, so they are in view in the list
-        units=sorted(linkage_units(), key=lambda u: u.code not in proposal_codes),
-        streets=Unit.objects.filter(kind=UnitKind.STREET),
-        suggested=suggested,
-        proposal=proposal,
-        proposal_codes=proposal_codes,
-        triage=triage,
-        proposed_class=(
-            triage["incident_class"]
-            if triage
-            else ("linked_disposal" if incident.police_dispatched else "source_diversion")
-        ),
-        pending_requests=_pending_requests(user, incident),
-        merge_targets=merge_targets,
-        repeat_candidates=repeat_candidates(incident) if "merge" in offers else [],
-        may_issue=may_issue(user),
-        levels=Level.choices,
-        satisfaction_choices=Satisfaction.choices,
-        # urgent in the queue (the city says so, police sent, danger in the text): 一级
-        proposed_level=(
-            triage["level"] if triage else 1 if incident.intake_priority == URGENT else 2
-        ),
-        claimed_by_other=(
-            claim_of(incident, clock.now()) if incident.claimed_by_id != user.pk else ""
-        ),
+        {
+            "tab": "console",
+            "counts": numbers,
+            "intake_count": numbers["intake"],
+            "is_office": access.is_office(user),
+            "incident": incident,
+            "detail": {
+                "elapsed_seconds": int((elapsed_end - incident.received_at).total_seconds())
+            },
+            "offers": offers,
+            "refused": {o.action: o for o in all_offers if not o.allowed},
+            "may_reveal_caller": access.may_reveal_caller(user, incident),
+            "cards": [{"i": i, "offers": available.allowed(user, i)} for i in instructions],
+            "timeline": [
+                {**e, "when": datetime.fromisoformat(e["occurred_at"])}
+                for e in selectors.timeline(user, incident)
+            ],
+            "reports": backlog.reports(user, incident_id=incident.incident_id, limit=200)[::-1],
+            "categories": Category.objects.filter(active=True),
+            # the proposed cooperating units first, so they are in view in the list
+            "units": sorted(linkage_units(), key=lambda u: u.code not in proposal_codes),
+            "streets": Unit.objects.filter(kind=UnitKind.STREET),
+            "suggested": suggested,
+            "proposal": proposal,
+            "proposal_codes": proposal_codes,
+            "triage": triage,
+            "proposed_class": (
+                triage["incident_class"]
+                if triage
+                else ("linked_disposal" if incident.police_dispatched else "source_diversion")
+            ),
+            "pending_requests": _pending_requests(user, incident),
+            "merge_targets": merge_targets,
+            "repeat_candidates": repeat_candidates(incident) if "merge" in offers else [],
+            "may_issue": may_issue(user),
+            "levels": Level.choices,
+            "satisfaction_choices": Satisfaction.choices,
+            # urgent in the queue (the city says so, police sent, danger in the text): 一级
+            "proposed_level": (
+                triage["level"] if triage else 1 if incident.intake_priority == URGENT else 2
+            ),
+            "claimed_by_other": (
+                claim_of(incident, clock.now()) if incident.claimed_by_id != user.pk else ""
+            ),
+        },
     )
 
 

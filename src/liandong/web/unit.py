@@ -17,7 +17,13 @@ from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, available, selectors, upload_handler
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, RequestState
-from liandong.incidents.models import RESULT_OUTCOMES, Deadline, DeadlineState, Urge
+from liandong.incidents.models import (
+    RESULT_OUTCOMES,
+    Deadline,
+    DeadlineState,
+    Instruction,
+    Urge,
+)
 from liandong.rosters.selectors import on_duty
 from liandong.units.models import Unit, UnitKind
 from liandong.web.board import RUNNING_CLOCK
@@ -57,17 +63,25 @@ def _workbench(request: HttpRequest) -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    qs = qs.annotate(
-        next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK), urge_count=Subquery(urges)
-    ).order_by(F("next_due").asc(nulls_last=True), "-dispatched_at", "-id")
-    page = Paginator(
-        qs.select_related("incident").prefetch_related(
+    # the order over the unit's ids alone (a narrow aggregate), then the page's rows
+    ordered = (
+        qs.annotate(next_due=Min("deadlines__due_at", filter=RUNNING_CLOCK))
+        .order_by(F("next_due").asc(nulls_last=True), "-dispatched_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(ordered, WORKBENCH_PAGE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    loaded = {
+        i.pk: i
+        for i in Instruction.objects.filter(pk__in=ids)
+        .annotate(urge_count=Subquery(urges))
+        .select_related("incident")
+        .prefetch_related(
             Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
-        ),
-        WORKBENCH_PAGE,
-    ).get_page(request.GET.get("page"))
+        )
+    }
     now = clock.now()
-    return {"rows": [board_row(inst, now) for inst in page.object_list], "page": page, "show": show}
+    return {"rows": [board_row(loaded[pk], now) for pk in ids], "page": page, "show": show}
 
 
 @unit_page
@@ -94,7 +108,7 @@ def workbench_rows(request: HttpRequest) -> HttpResponse:
 @unit_page
 def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    inst = selectors.instruction_for(user, access.access_instruction(user, pk))
+    inst = selectors.access_instruction_loaded(user, pk)
     return render(
         request,
         "web/unit/instruction.html",
@@ -107,7 +121,11 @@ def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
             "units": Unit.objects.filter(
                 kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True
             ).exclude(pk=inst.unit_id),
-            "others": access.co_working_instructions(user, inst.incident).exclude(pk=inst.pk),
+            # every unit on the incident (the unit sees it: it holds this instruction)
+            "others": Instruction.objects.filter(incident_id=inst.incident_id)
+            .exclude(pk=inst.pk)
+            .select_related("unit")
+            .order_by("id"),
             "requests": access.visible_extension_requests(user)
             .filter(instruction=inst)
             .order_by("-created_at", "-pk"),

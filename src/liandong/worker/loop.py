@@ -18,6 +18,7 @@ from liandong.audit.services import do_seal
 from liandong.citylink.delivery import deliver_reports
 from liandong.incidents.actions import do_anonymise_closed_incidents, sweep_attachment_files
 from liandong.incidents.actions.digest import do_send_daily_digests
+from liandong.incidents.actions.recompute import recompute_for_a_while, recompute_waiting
 from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 from liandong.notifications.delivery import deliver_notifications
 from liandong.stats.facts import do_refresh_facts
@@ -31,6 +32,31 @@ BATCH = 1000
 def sweep_overdue_deadlines() -> int:
     """The deadline watch: every warning, breach and supervision proposal that is due."""
     return watch_until_idle(limit=BATCH)
+
+
+#: A round's share of a calendar recompute (the rest waits for the next round, which then comes
+#: without a pause), so the watch keeps its pace during a long recompute.
+RECOMPUTE_SECONDS_PER_ROUND = 1.0
+
+
+def recompute_deadlines_for_calendar() -> int:
+    """Chunks of the newest calendar recompute job (a holiday arrangement was edited)."""
+    return recompute_for_a_while(seconds=RECOMPUTE_SECONDS_PER_ROUND)
+
+
+#: Each delivery queue gets at most this long per round: under a backlog (a storm) the deadline
+#: watch, which runs first in every round, is never kept waiting behind a long queue of sends.
+DELIVERY_BUDGET_SECONDS = 1.0
+
+
+def send_city_reports() -> int:
+    """The city reports that are due, in order per incident."""
+    return deliver_reports(budget_seconds=DELIVERY_BUDGET_SECONDS)
+
+
+def send_notifications() -> int:
+    """The notifications' deliveries that are due (every channel)."""
+    return deliver_notifications(budget_seconds=DELIVERY_BUDGET_SECONDS)
 
 
 def send_daily_digests() -> int:
@@ -77,8 +103,9 @@ def anonymise_old_incidents() -> int:
 
 TASKS = (
     sweep_overdue_deadlines,
-    deliver_reports,
-    deliver_notifications,
+    send_city_reports,
+    send_notifications,
+    recompute_deadlines_for_calendar,
     send_daily_digests,
     draft_monthly_bulletin,
     sweep_attachment_files,
@@ -113,7 +140,8 @@ def run_forever(*, interval: float, stop: threading.Event | None = None) -> None
         done = run_once()
         if done:
             log.info("worker handled %d item(s)", done)
-        stop.wait(sleep_seconds(interval))
+        # Work found (a backlog, cut by the delivery budget): the next round starts at once.
+        stop.wait(0.0 if done else sleep_seconds(interval))
     close_old_connections()
 
 
@@ -122,9 +150,12 @@ WATCH_HORIZON_SECONDS = 1.0
 
 
 def sleep_seconds(interval: float) -> float:
-    """Until the next watch moment, but at most `interval` (deliveries) and the watch horizon."""
+    """Until the next watch moment, but at most `interval` (deliveries) and the watch horizon;
+    no pause while a calendar recompute waits that no other worker is on."""
     longest = min(interval, WATCH_HORIZON_SECONDS)
     try:
+        if recompute_waiting():
+            return 0.0
         moment = next_watch_moment()
     except Exception:  # the database is away: retry after the usual pause
         log.exception("could not read the next watch moment")

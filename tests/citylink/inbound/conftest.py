@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.citylink.conftest import City
+from tests.citylink.conftest import City, CityClient
 
 _clients: dict[bool, Client] = {}
 
@@ -15,7 +15,8 @@ def _client(raise_exceptions: bool) -> Client:
     """One Client for the package: the first request of a new Client builds the middleware stack, which
     scans the static files, and that would dominate the run time."""
     if raise_exceptions not in _clients:
-        _clients[raise_exceptions] = Client(raise_request_exception=raise_exceptions)
+        # Through the city interface's lean handler, as liandong.wsgi serves /api/city/.
+        _clients[raise_exceptions] = CityClient(raise_request_exception=raise_exceptions)
     return _clients[raise_exceptions]
 
 

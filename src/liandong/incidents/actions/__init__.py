@@ -38,10 +38,6 @@ from liandong.incidents.actions.attachments import (
     sweep_attachment_files,
 )
 from liandong.incidents.actions.closing import do_close_incident, do_record_call_back
-from liandong.incidents.actions.deadlines import (
-    do_recompute_deadline,
-    recompute_working_day_deadlines,
-)
 from liandong.incidents.actions.decisions import (
     do_accept_result,
     do_decide_extension,
@@ -79,6 +75,7 @@ from liandong.incidents.actions.kernel import (
     register_event_hook,
     register_notification_hook,
 )
+from liandong.incidents.actions.recompute import do_recompute_chunk, recompute_until_done
 from liandong.incidents.actions.requests import (
     do_leader_decide_extension,
     do_request_extension,
@@ -110,7 +107,7 @@ __all__ = [
     "do_merge_incident",
     "do_reassign_instruction",
     "do_receive_city_incident",
-    "do_recompute_deadline",
+    "do_recompute_chunk",
     "do_record_call_back",
     "do_record_caller_contact",
     "do_claim_incident",
@@ -128,7 +125,7 @@ __all__ = [
     "do_stand_down_instruction",
     "do_withdraw_incident",
     "do_urge_instruction",
-    "recompute_working_day_deadlines",
+    "recompute_until_done",
     "remove_unused_attachments",
     "register_event_hook",
     "register_notification_hook",

@@ -1,6 +1,6 @@
 """Deadlines: created with an instruction (with their watch settings), completed by the unit's
-steps, stopped when the work ends, paused and held by the fair-clock rules, moved when the holiday
-calendar changes. The watch itself is watch.py.
+steps, stopped when the work ends, paused and held by the fair-clock rules. The watch itself is
+watch.py; the recompute after a change of the holiday calendar is recompute.py.
 
 Every change of a deadline's state goes through the deadline table (lifecycle.DEADLINE) and every
 lock is taken in the one order (locks.py): incident → instruction → deadline."""
@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-
 from liandong import clock
 from liandong.incidents.actions.kernel import (
-    append_event,
     deadline_transition,
-    iso,
 )
-from liandong.incidents.actions.locks import lock_deadline, lock_deadlines_of
-from liandong.incidents.events import EventKind
+from liandong.incidents.actions.locks import lock_deadlines_of
 from liandong.incidents.lifecycle import DEADLINE
 from liandong.incidents.models import (
     Deadline,
@@ -27,13 +22,12 @@ from liandong.incidents.models import (
     Instruction,
     Role,
 )
-from liandong.sla.deadlines import Limit, LimitUnit, caller_contact_due, due_after
+from liandong.sla.deadlines import caller_contact_due
 from liandong.sla.selectors import (
     LevelWatch,
-    limits_for_level,
-    load_calendar,
+    cached_limits,
+    cached_watch_settings,
     plan_for,
-    watch_settings,
 )
 from liandong.sla.watch import resumed_due, warn_moment
 
@@ -69,15 +63,21 @@ def _new_deadline(
 
 def create_deadlines(instruction: Instruction) -> None:
     """Sign, first feedback and result clocks, all starting at dispatch."""
-    limits = limits_for_level(instruction.level)
-    watch = watch_settings()[instruction.level]
+    Deadline.objects.bulk_create(deadline_rows(instruction))
+
+
+def deadline_rows(instruction: Instruction) -> list[Deadline]:
+    """The sign, first feedback and result clocks of a new instruction, not yet stored (a
+    dispatch stores every instruction's clocks in one insert)."""
+    limits = cached_limits(instruction.level)
+    watch = cached_watch_settings()[instruction.level]
     plan = plan_for(
         level=instruction.level,
         dispatched_at=instruction.dispatched_at,
         tier=instruction.tier,
         role=instruction.role,
     )
-    Deadline.objects.bulk_create(
+    return [
         _new_deadline(
             instruction,
             kind=kind,
@@ -93,12 +93,12 @@ def create_deadlines(instruction: Instruction) -> None:
             (DeadlineKind.FEEDBACK, plan.feedback, limits.feedback),
             (DeadlineKind.RESULT, plan.result, limits.result),
         )
-    )
+    ]
 
 
 def start_caller_contact_clock(instruction: Instruction, signed_at: datetime) -> None:
     """A tier-1 primary unit must call the caller within minutes of signing."""
-    limits = limits_for_level(instruction.level)
+    limits = cached_limits(instruction.level)
     minutes = limits.caller_contact_minutes
     if not (instruction.role == Role.PRIMARY and instruction.tier == 1 and minutes):
         return
@@ -110,7 +110,7 @@ def start_caller_contact_clock(instruction: Instruction, signed_at: datetime) ->
         unit="minutes",
         due=caller_contact_due(signed_at, minutes),
         provisional=False,
-        watch=watch_settings()[instruction.level],
+        watch=cached_watch_settings()[instruction.level],
     ).save()
 
 
@@ -207,47 +207,3 @@ def release_result_breach(instruction: Instruction) -> None:
         # a stopped clock (the instruction ended) has nothing left to release
         if deadline.held_since is not None and DEADLINE.allows(deadline.state, "release"):
             deadline_transition(deadline, "release", held_since=None)
-
-
-@transaction.atomic
-def do_recompute_deadline(*, deadline: Deadline, due_at: datetime, provisional: bool) -> None:
-    """Move a working-day deadline after the holiday calendar changed."""
-    instruction, locked = lock_deadline(deadline)
-    if not DEADLINE.allows(locked.state, "recompute"):
-        return
-    before = {"due_at": iso(locked.due_at), "provisional": locked.provisional}
-    deadline_transition(
-        locked,
-        "recompute",
-        due_at=due_at,
-        original_due_at=due_at,
-        warn_at=_moved_warning(locked, due_at),
-        provisional=provisional,
-    )
-    append_event(
-        incident=instruction.incident,
-        instruction=instruction,
-        kind=EventKind.DEADLINE_RECOMPUTED,
-        summary=f"节假日安排更新，{instruction.unit.name}{locked.get_kind_display()}时限重新计算",
-        actor=None,
-        before=before,
-        after={"due_at": iso(due_at), "provisional": provisional},
-    )
-
-
-def recompute_working_day_deadlines() -> int:
-    """Recompute open deadlines counted in working days (the calendar hook). Returns how many
-    changed."""
-    calendar = load_calendar()
-    changed = 0
-    open_rows = Deadline.objects.filter(
-        state=DeadlineState.OPEN, limit_unit=LimitUnit.WORKING_DAYS.value, extended_at=None
-    ).order_by("pk")
-    for deadline in open_rows:
-        due = due_after(
-            deadline.starts_at, Limit(deadline.limit_amount, LimitUnit.WORKING_DAYS), calendar
-        )
-        if due.at != deadline.due_at or due.provisional != deadline.provisional:
-            do_recompute_deadline(deadline=deadline, due_at=due.at, provisional=due.provisional)
-            changed += 1
-    return changed

@@ -12,7 +12,7 @@ from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import FieldError, InvalidInput
 from liandong.incidents import rules
-from liandong.incidents.actions.deadlines import create_deadlines, stop_deadlines
+from liandong.incidents.actions.deadlines import deadline_rows, stop_deadlines
 from liandong.incidents.actions.kernel import (
     actor_label,
     append_event,
@@ -20,6 +20,7 @@ from liandong.incidents.actions.kernel import (
     instruction_transition,
     linkage_unit,
     notify,
+    notify_many,
     open_instructions,
     set_instruction_state,
 )
@@ -33,9 +34,11 @@ from liandong.incidents.actions.requests import cancel_pending_requests
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import INCIDENT
 from liandong.incidents.models import (
+    Deadline,
     Incident,
     IncidentClass,
     Instruction,
+    Notification,
     Role,
 )
 from liandong.units.models import Category, Unit, UnitKind
@@ -51,28 +54,57 @@ def new_instruction(
     reassigned_from: Instruction | None = None,
 ) -> Instruction:
     """One instruction with its clocks and the unit's notification (the incident is held)."""
-    assert incident.level is not None and unit.tier is not None
-    if open_instructions(incident).filter(unit=unit).exists():
-        raise InvalidInput.one("unit", "already_assigned", f"{unit.name}已有该警情的在办指令")
-    instruction = Instruction.objects.create(
-        incident=incident,
-        unit=unit,
-        role=role,
-        level=incident.level,
-        tier=unit.tier,
-        dispatched_at=at,
-        note=note,
-        reassigned_from=reassigned_from,
+    return new_instructions(
+        incident=incident, units=[(unit, role)], at=at, note=note, reassigned_from=reassigned_from
+    )[0]
+
+
+def new_instructions(
+    *,
+    incident: Incident,
+    units: Sequence[tuple[Unit, str]],
+    at: datetime,
+    note: str = "",
+    reassigned_from: Instruction | None = None,
+) -> list[Instruction]:
+    """One instruction per (unit, role) with its clocks and the unit's notification, written
+    together: one insert each for the instructions, their clocks and the notifications, however
+    many units (the incident is held)."""
+    assert incident.level is not None
+    busy = set(open_instructions(incident).values_list("unit_id", flat=True))
+    rows = []
+    for unit, role in units:
+        assert unit.tier is not None
+        if unit.pk in busy:
+            raise InvalidInput.one("unit", "already_assigned", f"{unit.name}已有该警情的在办指令")
+        busy.add(unit.pk)  # the same unit twice in one call: refused as before
+        rows.append(
+            Instruction(
+                incident=incident,
+                unit=unit,
+                role=role,
+                level=incident.level,
+                tier=unit.tier,
+                dispatched_at=at,
+                note=note,
+                reassigned_from=reassigned_from,
+            )
+        )
+    instructions = Instruction.objects.bulk_create(rows)
+    Deadline.objects.bulk_create(d for i in instructions for d in deadline_rows(i))
+    notify_many(
+        [
+            Notification(
+                unit=i.unit,
+                incident=incident,
+                instruction=i,
+                kind="dispatched",
+                text=f"新指令（{i.get_role_display()}）：{incident.address}",
+            )
+            for i in instructions
+        ]
     )
-    create_deadlines(instruction)
-    notify(
-        unit=unit,
-        incident=incident,
-        instruction=instruction,
-        kind="dispatched",
-        text=f"新指令（{instruction.get_role_display()}）：{incident.address}",
-    )
-    return instruction
+    return instructions
 
 
 def _triage_errors(
@@ -144,12 +176,12 @@ def do_dispatch_incident(
     incident.triage_note = note
     incident.dispatched_at = now
     incident.save()
-    instructions = [
-        new_instruction(incident=incident, unit=primary_unit, role=Role.PRIMARY, at=now, note=note)
-    ] + [
-        new_instruction(incident=incident, unit=u, role=Role.COOPERATING, at=now, note=note)
-        for u in cooperating
-    ]
+    instructions = new_instructions(
+        incident=incident,
+        units=[(primary_unit, Role.PRIMARY)] + [(u, Role.COOPERATING) for u in cooperating],
+        at=now,
+        note=note,
+    )
     append_event(
         incident=incident,
         kind=EventKind.DISPATCHED,

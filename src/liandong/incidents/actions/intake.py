@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from liandong import clock
 from liandong.accounts.models import User
@@ -91,7 +91,6 @@ def do_create_manual_incident(
     return incident
 
 
-@transaction.atomic
 def do_receive_city_incident(
     *,
     incident_id: str,
@@ -113,46 +112,69 @@ def do_receive_city_incident(
     content_hash: str,
 ) -> tuple[Incident, bool]:
     """An incident handed over by the city platform. Returns (incident, created); a repeat with the
-    same content returns the stored one, a different content under a known id is a Conflict."""
-    existing = Incident.objects.filter(incident_id=incident_id).first()
-    if existing is not None:
-        if existing.source == Source.CITY and existing.content_hash == content_hash:
-            return existing, False
-        raise Conflict(f"警情编号{incident_id}已存在且内容不同", code="conflict")
+    same content returns the stored one, a different content under a known id is a Conflict.
+
+    The hand-over is one transaction (_store_city_incident). It inserts at once, without looking
+    first: a repeat, also one arriving at the same moment as its first copy, is found by the
+    unique incident id, which rolls the attempt back whole; then the stored incident answers."""
+    fields = {
+        "incident_id": incident_id,
+        "received_at": received_at,
+        "transferred_at": transferred_at,
+        "caller_name": caller_name,
+        "caller_phone": caller_phone,
+        "address": address,
+        "longitude": longitude,
+        "latitude": latitude,
+        "coordinate_system": coordinate_system,
+        "content": content,
+        "city_category": city_category,
+        "police_dispatched": police_dispatched,
+        "suggested_urgency": urgency,
+        "repeat_calls": repeat_calls,
+        "raw_request": raw_request,
+        "raw_body": raw_body,
+        "content_hash": content_hash,
+    }
+    try:
+        return _store_city_incident(fields), True
+    except IntegrityError:
+        existing = Incident.objects.filter(incident_id=incident_id).first()
+        if existing is None:  # not a repeat: another constraint failed
+            raise
+    if existing.source == Source.CITY and existing.content_hash == content_hash:
+        return existing, False
+    raise Conflict(f"警情编号{incident_id}已存在且内容不同", code="conflict")
+
+
+@transaction.atomic
+def _store_city_incident(fields: dict[str, Any]) -> Incident:
     incident = Incident.objects.create(
-        incident_id=incident_id,
         source=Source.CITY,
-        received_at=received_at,
-        transferred_at=transferred_at,
         accepted_at=clock.now(),
-        caller_name=caller_name,
-        caller_phone=caller_phone,
-        address=address,
-        longitude=longitude,
-        latitude=latitude,
-        coordinate_system=coordinate_system,
-        content=content,
-        city_category=city_category,
-        **_urgency(content, address, urgency, police_dispatched),
-        police_dispatched=police_dispatched,
-        suggested_urgency=urgency,
-        repeat_calls=repeat_calls,
-        raw_request=raw_request,
-        raw_body=raw_body,
-        content_hash=content_hash,
+        **_urgency(
+            fields["content"],
+            fields["address"],
+            fields["suggested_urgency"],
+            fields["police_dispatched"],
+        ),
+        **fields,
     )
     append_event(
         incident=incident,
         kind=EventKind.RECEIVED,
-        summary=f"收到市平台警情：{address}",
+        summary=f"收到市平台警情：{incident.address}",
         actor=None,
         actor_label_text="市安管平台",
         after={"status": incident.status},
     )
     notify(
-        unit=office_unit(), incident=incident, kind="new_incident", text=f"新警情待研判：{address}"
+        unit=office_unit(),
+        incident=incident,
+        kind="new_incident",
+        text=f"新警情待研判：{incident.address}",
     )
-    return incident, True
+    return incident
 
 
 @transaction.atomic

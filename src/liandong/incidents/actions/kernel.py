@@ -3,11 +3,13 @@ reading plain input. Nothing here commits on its own; the calling action holds t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from liandong import clock
 from liandong.accounts.models import User
@@ -81,14 +83,16 @@ def linkage_unit(field: str, unit: Unit) -> Unit:
 # --- events --------------------------------------------------------------------------------------
 
 EventHook = Callable[[Event], object]
-_event_hooks: list[EventHook] = []
+EventsHook = Callable[[list[Event]], object]
+_event_hooks: list[tuple[EventHook, EventsHook | None]] = []
 
 
-def register_event_hook(hook: EventHook) -> None:
+def register_event_hook(hook: EventHook, *, many: EventsHook | None = None) -> None:
     """Let another app react to events inside the same transaction (the city link writes its
-    outbound reports this way, so a committed step always has its report)."""
-    if hook not in _event_hooks:
-        _event_hooks.append(hook)
+    outbound reports this way, so a committed step always has its report). `many`, if given,
+    does for a list of events at once what `hook` does for each (append_events uses it)."""
+    if all(known is not hook for known, _ in _event_hooks):
+        _event_hooks.append((hook, many))
 
 
 def append_event(
@@ -117,28 +121,51 @@ def append_event(
         after=after or {},
         data=data or {},
     )
-    for hook in _event_hooks:
+    for hook, _ in _event_hooks:
         hook(event)
     return event
 
 
 def append_events(events: list[Event]) -> list[Event]:
-    """Append several events at once (the watch); each gets the hooks like append_event."""
+    """Append several events at once (the watch, the calendar recompute); each gets the hooks
+    like append_event (a hook's `many` form once for them all)."""
     for event in events:
         event.kind = EventKind(event.kind)
         event.summary = event.summary[:300]
     created = Event.objects.bulk_create(events)
-    for event in created:
-        for hook in _event_hooks:
-            hook(event)
+    for hook, many in _event_hooks:
+        if many is not None:
+            many(created)
+        else:
+            for event in created:
+                hook(event)
     return created
 
 
 # --- notifications -------------------------------------------------------------------------------
 
 
+#: The office's unit, read once a minute per process (every intake notifies it); a unit saved or
+#: deleted in this process empties it at once (signals below).
+OFFICE_CACHE_SECONDS = 60.0
+_office: list[tuple[float, Unit]] = []
+
+
 def office_unit() -> Unit:
-    return Unit.objects.get(code=OFFICE_CODE, kind=UnitKind.OFFICE)
+    now = time.monotonic()
+    if _office and now - _office[0][0] < OFFICE_CACHE_SECONDS:
+        return _office[0][1]
+    unit = Unit.objects.get(code=OFFICE_CODE, kind=UnitKind.OFFICE)
+    _office[:] = [(now, unit)]
+    return unit
+
+
+def _forget_office(**_: Any) -> None:
+    _office.clear()
+
+
+post_save.connect(_forget_office, sender=Unit, dispatch_uid="kernel-office-saved")
+post_delete.connect(_forget_office, sender=Unit, dispatch_uid="kernel-office-deleted")
 
 
 NotificationHook = Callable[[list[Notification]], object]

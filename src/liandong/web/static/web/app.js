@@ -164,7 +164,7 @@
   function live() {
     var list = document.getElementById("intake");
     if (!list) return;
-    var known = null, drawn = null;
+    var known = null, drawn = null, version = null;
     function counters(data) {
       var count = document.getElementById("intake-count");
       if (count) count.textContent = data.intake.length;
@@ -174,10 +174,14 @@
       });
     }
     function poll() {
-      fetch(list.dataset.live, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : (ended(r), null); })
+      // `since`: the version of the last answer; the server answers 204 while nothing changed.
+      var url = list.dataset.live;
+      if (version) url += (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(version);
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.status === 204 ? null : r.ok ? r.json() : (ended(r), null); })
         .then(function (data) {
           if (!data) return;
+          version = data.version;
           // Redrawn only when it changed: a click or a selection is never lost to a refresh.
           var signature = JSON.stringify(data.intake);
           if (signature === drawn) { counters(data); return; }
