@@ -29,9 +29,10 @@ WITH params AS (SELECT %(now)s::timestamptz AS now)
 INSERT INTO incidents_incident (incident_id, source, status, received_at, accepted_at, caller_name,
     caller_phone, address, coordinate_system, content, city_category, police_dispatched,
     suggested_urgency, repeat_calls, raw_request, raw_body, content_hash, incident_class, level,
-    triage_note, return_reason, outcome, satisfaction)
+    triage_note, return_reason, outcome, satisfaction, intake_priority, intake_cues)
 SELECT 'BENCH' || g, 'manual', 'dispatched', now, now, '', '13800000000', '于洪区测试地址' || g,
-    'gcj02', '压测警情', '', false, '', 0, '{}', '', '', 'source_diversion', 1, '', '', '', ''
+    'gcj02', '压测警情', '', false, '', 0, '{}', '', '', 'source_diversion', 1, '', '', '', '',
+    1, '[]'
 FROM params, generate_series(%(first)s, %(last)s) AS g;
 """
 

@@ -90,7 +90,7 @@ def signed_in(user: Any) -> Client:
 
 
 @pytest.mark.django_db
-def test_the_incident_page_stays_under_ten_queries_for_every_seat(
+def test_the_incident_page_stays_within_its_query_budget_for_every_seat(
     django_assert_max_num_queries: Any,
 ) -> None:
     incident, people = busy_incident()
@@ -108,7 +108,7 @@ def test_the_incident_page_stays_under_ten_queries_for_every_seat(
 
 
 @pytest.mark.django_db
-def test_the_incident_page_of_a_new_incident_stays_under_ten_queries(
+def test_the_incident_page_of_a_new_incident_stays_within_its_query_budget(
     django_assert_max_num_queries: Any,
 ) -> None:
     """A waiting incident shows the triage proposal and the dispatch form."""

@@ -12,7 +12,6 @@ Kinds whose template is not marked for outside sending stay in the product.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from string import Template
 
@@ -21,6 +20,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 from liandong import clock
 from liandong.accounts.models import Role, User
 from liandong.common import secretbox
+from liandong.common.kept import Kept
 from liandong.incidents.models import Notification, NotificationAudience
 from liandong.notifications.models import (
     Channel,
@@ -113,28 +113,18 @@ def targets_of(
     return list(found.values())
 
 
-#: The templates marked for outside sending, read at most every TEMPLATE_CACHE_SECONDS per process
-#: (every notification asks); a template saved or deleted in this process empties it at once.
-TEMPLATE_CACHE_SECONDS = 10.0
-_templates: list[tuple[float, dict[str, MessageTemplate]]] = []
+#: The templates marked for outside sending, read at most every 10 s per process (every
+#: notification asks); a template saved or deleted in this process empties it at once.
+_templates = Kept(
+    lambda: {t.kind: t for t in MessageTemplate.objects.filter(external=True)}, seconds=10.0
+)
+post_save.connect(_templates.forget, sender=MessageTemplate, dispatch_uid="templates-saved")
+post_delete.connect(_templates.forget, sender=MessageTemplate, dispatch_uid="templates-deleted")
+post_migrate.connect(_templates.forget, dispatch_uid="templates-migrated")  # also after a flush
 
 
 def external_templates() -> dict[str, MessageTemplate]:
-    now = time.monotonic()
-    if _templates and now - _templates[0][0] < TEMPLATE_CACHE_SECONDS:
-        return _templates[0][1]
-    found = {t.kind: t for t in MessageTemplate.objects.filter(external=True)}
-    _templates[:] = [(now, found)]
-    return found
-
-
-def _forget_templates(**_: object) -> None:
-    _templates.clear()
-
-
-post_save.connect(_forget_templates, sender=MessageTemplate, dispatch_uid="templates-saved")
-post_delete.connect(_forget_templates, sender=MessageTemplate, dispatch_uid="templates-deleted")
-post_migrate.connect(_forget_templates, dispatch_uid="templates-migrated")  # also after a flush
+    return _templates.get()
 
 
 def write_deliveries(notifications: list[Notification]) -> None:

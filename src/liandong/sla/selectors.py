@@ -3,12 +3,11 @@ arithmetic (workcal.py, deadlines.py)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from liandong.common.kept import Kept
 from liandong.sla.deadlines import (
     DEFAULT_LIMITS,
     DeadlinePlan,
@@ -43,35 +42,38 @@ def load_calendar() -> WorkCalendar:
 # SETTINGS_SECONDS, as with the triage catalogue.
 
 SETTINGS_SECONDS = 30.0
-_settings: dict[str, tuple[float, object]] = {}
+
+
+def _kept_limits(level: int) -> Kept[LevelLimits]:
+    return Kept(lambda: limits_for_level(level), seconds=SETTINGS_SECONDS)
+
+
+_calendar: Kept[WorkCalendar] = Kept(load_calendar, seconds=SETTINGS_SECONDS)
+_limits = {level: _kept_limits(level) for level in DEFAULT_LIMITS}
+_watch: Kept[dict[int, LevelWatch]] = Kept(lambda: watch_settings(), seconds=SETTINGS_SECONDS)
 
 
 def forget_calendar(**kwargs: object) -> None:
     """Forget the process's calendar, limits and watch settings (call after writing any of them;
     a signal receiver, hence **kwargs)."""
-    _settings.clear()
-
-
-def _kept(key: str, read: Callable[[], T]) -> T:
-    now = time.monotonic()
-    held = _settings.get(key)
-    if held is None or now - held[0] > SETTINGS_SECONDS:
-        held = (now, read())
-        _settings[key] = held
-    return held[1]  # type: ignore[return-value]
+    _calendar.forget()
+    _watch.forget()
+    for kept in _limits.values():
+        kept.forget()
 
 
 def cached_calendar() -> WorkCalendar:
     """load_calendar, kept by the process (see above)."""
-    return _kept("calendar", load_calendar)
+    return _calendar.get()
 
 
 def cached_limits(level: int) -> LevelLimits:
-    return _kept(f"limits:{level}", lambda: limits_for_level(level))
+    kept = _limits.get(level)
+    return kept.get() if kept is not None else limits_for_level(level)
 
 
 def cached_watch_settings() -> dict[int, LevelWatch]:
-    return _kept("watch", watch_settings)
+    return _watch.get()
 
 
 def limits_for_level(level: int) -> LevelLimits:

@@ -3,7 +3,6 @@ reading plain input. Nothing here commits on its own; the calling action holds t
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
+from liandong.common.kept import Kept
 from liandong.incidents import access
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import (
@@ -146,26 +146,14 @@ def append_events(events: list[Event]) -> list[Event]:
 
 
 #: The office's unit, read once a minute per process (every intake notifies it); a unit saved or
-#: deleted in this process empties it at once (signals below).
-OFFICE_CACHE_SECONDS = 60.0
-_office: list[tuple[float, Unit]] = []
+#: deleted in this process empties it at once.
+_office = Kept(lambda: Unit.objects.get(code=OFFICE_CODE, kind=UnitKind.OFFICE), seconds=60.0)
+post_save.connect(_office.forget, sender=Unit, dispatch_uid="kernel-office-saved")
+post_delete.connect(_office.forget, sender=Unit, dispatch_uid="kernel-office-deleted")
 
 
 def office_unit() -> Unit:
-    now = time.monotonic()
-    if _office and now - _office[0][0] < OFFICE_CACHE_SECONDS:
-        return _office[0][1]
-    unit = Unit.objects.get(code=OFFICE_CODE, kind=UnitKind.OFFICE)
-    _office[:] = [(now, unit)]
-    return unit
-
-
-def _forget_office(**_: Any) -> None:
-    _office.clear()
-
-
-post_save.connect(_forget_office, sender=Unit, dispatch_uid="kernel-office-saved")
-post_delete.connect(_forget_office, sender=Unit, dispatch_uid="kernel-office-deleted")
+    return _office.get()
 
 
 NotificationHook = Callable[[list[Notification]], object]
