@@ -127,15 +127,39 @@ def external_templates() -> dict[str, MessageTemplate]:
     return _templates.get()
 
 
+#: Which channels are set up (an SMS gateway, a mail server, any group robot), read at most every
+#: 10 s per process (every notification asks); a change saved in this process counts at once.
+_channels = Kept(
+    lambda: (
+        SmsGateway.objects.filter(active=True).exists(),
+        SmtpServer.objects.filter(active=True).exists(),
+        GroupRobot.objects.filter(active=True).exists(),
+    ),
+    seconds=10.0,
+)
+for _model in (SmsGateway, SmtpServer, GroupRobot):
+    post_save.connect(
+        _channels.forget, sender=_model, dispatch_uid=f"channels-saved-{_model.__name__}"
+    )
+    post_delete.connect(
+        _channels.forget, sender=_model, dispatch_uid=f"channels-deleted-{_model.__name__}"
+    )
+
+
+def forget_kept_settings() -> None:
+    """Read the templates and channels again next time (tests: a rollback sends no signal)."""
+    _templates.forget()
+    _channels.forget()
+
+
 def write_deliveries(notifications: list[Notification]) -> None:
     """The notification hook: one delivery per channel and recipient, deduplicated."""
     kinds = {n.kind for n in notifications}
     templates = {k: t for k, t in external_templates().items() if k in kinds}
     if not templates:
         return
-    has_sms = SmsGateway.objects.filter(active=True).exists()
-    has_mail = SmtpServer.objects.filter(active=True).exists()
-    if not (has_sms or has_mail or GroupRobot.objects.filter(active=True).exists()):
+    has_sms, has_mail, has_robot = _channels.get()
+    if not (has_sms or has_mail or has_robot):
         return  # no channel is set up: the notifications stay in the product
     robots_of: dict[int, list[GroupRobot]] = {}
     people_of: dict[tuple[int, str], list[Person]] = {}
