@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import CharField, Prefetch, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -34,7 +34,6 @@ from liandong.web.common import (
     user_of,
 )
 from liandong.web.console import claim_of, intake, linkage_units, office_page, page
-from liandong.web.header import office_counts
 
 REQUEST_LABELS = {"extension": "延期申请", "join": "提请联动", "return": "退回申请"}
 
@@ -121,16 +120,12 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
         if "merge" in offers
         else []
     )
-    numbers = office_counts(user)
     elapsed_end = incident.closed_at or incident.withdrawn_at or clock.now()
-    return render(
+    return page(
         request,
         "web/office/incident.html",
-        {
-            "tab": "console",
-            "counts": numbers,
-            "intake_count": numbers["intake"],
-            "is_office": access.is_office(user),
+        "console",
+        **{
             "incident": incident,
             "detail": {
                 "elapsed_seconds": int((elapsed_end - incident.received_at).total_seconds())
