@@ -127,11 +127,9 @@ def _empty_cache() -> None:
     the catalogue a few seconds in the process)."""
     from django.core.cache import cache
 
-    from liandong.notifications.recipients import forget_kept_settings
-    from liandong.sla.selectors import forget_calendar
+    from liandong.common.kept import forget_everything
     from liandong.triage.selectors import forget_catalogue
 
     cache.clear()
     forget_catalogue()
-    forget_calendar()
-    forget_kept_settings()
+    forget_everything()

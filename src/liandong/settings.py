@@ -76,6 +76,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "liandong.urls"
 WSGI_APPLICATION = "liandong.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+#: Django's model backend, with the user's unit read in the same query (accounts/backends.py)
+AUTHENTICATION_BACKENDS = ["liandong.accounts.backends.UserWithUnitBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 

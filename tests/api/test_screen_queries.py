@@ -1,6 +1,6 @@
 """Query budgets of the busiest screens and of the dispatch (issue 13): the incident page for the
 office, the primary unit and a cooperating unit on a realistic linked-disposal incident (issue 13
-asks for under 10; the budgets below are what it takes today), a dispatch that reads the calendar
+asks for under 10), a dispatch that reads the calendar
 and the limits once per process, not once per instruction, and the fast orders of the board and
 the unit's list kept equal to the grouped ones."""
 
@@ -29,8 +29,8 @@ from tests.factories import (
 
 #: the incident page's budget per seat, everything counted (session, user, the bell, the
 #: navigation counters, the page's rows); was 34 for the office and 16 for the units on this
-#: incident. Issue 13 asks for under 10: see docs/benchmarks.md for what is left.
-INCIDENT_PAGE_QUERIES = {"office": 17, "primary": 14, "cooperating": 14}
+#: incident. Issue 13 asks for under 10.
+INCIDENT_PAGE_QUERIES = {"office": 9, "primary": 9, "cooperating": 9}
 #: a dispatch to three units, everything it writes included
 DISPATCH_QUERIES = 30
 

@@ -12,6 +12,7 @@ Something a user may not see is answered as not found, so its existence does not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from django.db.models import Q, QuerySet
@@ -115,12 +116,21 @@ def tier_seat(user: User) -> str | None:
     return "只有区联动办或管理员可以调整单位级别"
 
 
-def caller_seat(user: User, incident: Incident) -> str | None:
+def caller_seat(
+    user: User, incident: Incident, *, instructions: Sequence[Instruction] | None = None
+) -> str | None:
     """Who may see the caller's full name and phone (privacy.reveal_refusal): the office, and
-    the people of a unit holding the incident's primary instruction. None: allowed."""
+    the people of a unit holding the incident's primary instruction. None: allowed.
+    `instructions`: every instruction of the incident, when the caller has them loaded."""
     unit_id = user.unit_id if is_unit_user(user) else None
     holders: set[int] = set()
-    if unit_id is not None:
+    if unit_id is not None and instructions is not None:
+        holders = {
+            i.unit_id
+            for i in instructions
+            if i.role == InstructionRole.PRIMARY and i.state not in FINAL_INSTRUCTION_VALUES
+        }
+    elif unit_id is not None:
         holders = set(
             Instruction.objects.filter(incident=incident, role=InstructionRole.PRIMARY)
             .exclude(state__in=FINAL_INSTRUCTION_VALUES)
@@ -134,9 +144,11 @@ def caller_seat(user: User, incident: Incident) -> str | None:
     )
 
 
-def may_reveal_caller(user: User, incident: Incident) -> bool:
+def may_reveal_caller(
+    user: User, incident: Incident, *, instructions: Sequence[Instruction] | None = None
+) -> bool:
     """The screens' question: show a reveal button (and a phone link after it) or not."""
-    return caller_seat(user, incident) is None
+    return caller_seat(user, incident, instructions=instructions) is None
 
 
 def may_search_by_caller_phone(user: User) -> bool:

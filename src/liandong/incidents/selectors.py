@@ -3,6 +3,7 @@ access gate's querysets, so nothing here can show a unit another unit's work."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,12 +11,14 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_rela
 
 from liandong import clock
 from liandong.accounts.models import User
+from liandong.common.child_rows import load_together
 from liandong.common.errors import NotFound
 from liandong.incidents import access, privacy
 from liandong.incidents.available import Offer, available_actions
 from liandong.incidents.lifecycle import FINAL_INSTRUCTION_VALUES, InstructionState, RequestState
 from liandong.incidents.models import (
     RESULT_OUTCOMES,
+    Attachment,
     CallerContact,
     Deadline,
     DeadlineState,
@@ -26,6 +29,7 @@ from liandong.incidents.models import (
     JoinRequest,
     ReturnRequest,
 )
+from liandong.units import reference
 from liandong.units.models import Category, Unit
 from liandong.units.selectors import match_street
 
@@ -85,44 +89,65 @@ def deadline_dict(deadline: Deadline, now: datetime) -> dict[str, Any]:
     }
 
 
-def with_instruction_rows(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
-    """Instructions with their unit and every row their views and their available actions read
-    (deadlines, caller contacts, attachments, whether an extension request waits): a page of
-    instructions costs four queries however many it shows."""
+def _instruction_children() -> dict[str, QuerySet[Any]]:
+    """The rows of an instruction its views and its available actions read, in their order."""
+    return {
+        "deadlines": Deadline.objects.order_by("due_at", "id"),
+        "caller_contacts": CallerContact.objects.order_by("contacted_at", "id"),
+        "attachments": Attachment.objects.order_by("id"),
+    }
+
+
+def instruction_columns(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
+    """Instructions with their unit and whether an extension request waits (one query); the
+    child rows come with with_instruction_rows or load_instruction_rows."""
     pending_extension = ExtensionRequest.objects.filter(
         instruction=OuterRef("pk"),
         state__in=[RequestState.PENDING_LEADER, RequestState.PENDING_OFFICE],
     )
-    return (
-        qs.select_related("unit")
-        .annotate(has_pending_extension=Exists(pending_extension))
-        .prefetch_related(
-            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")),
-            Prefetch(
-                "caller_contacts",
-                queryset=CallerContact.objects.order_by("contacted_at", "id"),
-            ),
-            "attachments",
-        )
+    return qs.select_related("unit").annotate(has_pending_extension=Exists(pending_extension))
+
+
+def with_instruction_rows(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
+    """Instructions with their unit and every row their views and their available actions read
+    (deadlines, caller contacts, attachments, whether an extension request waits): a page of
+    instructions costs four queries however many it shows."""
+    return instruction_columns(qs).prefetch_related(
+        *(Prefetch(name, queryset=qs) for name, qs in _instruction_children().items())
     )
 
 
-def _instruction_queryset(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
-    return with_instruction_rows(qs.select_related("incident"))
+def load_instruction_rows(instructions: Sequence[Instruction]) -> None:
+    """The child rows of instructions already read (instruction_columns), in one query."""
+    load_together(instructions, _instruction_children())
+
+
+def _instruction_loaded(qs: QuerySet[Instruction]) -> Instruction | None:
+    found = instruction_columns(qs.select_related("incident")).first()
+    if found is not None:
+        load_instruction_rows([found])
+    return found
 
 
 def instruction_for(user: User, instruction: Instruction) -> Instruction:
     """The instruction again, with what its view needs loaded (the caller passed the gate)."""
-    return _instruction_queryset(access.visible_instructions(user).filter(pk=instruction.pk)).get()
+    found = _instruction_loaded(access.visible_instructions(user).filter(pk=instruction.pk))
+    if found is None:
+        raise Instruction.DoesNotExist
+    return found
 
 
 def access_instruction_loaded(user: User, pk: int) -> Instruction:
     """access.access_instruction and instruction_for in one read: the instruction through the
     gate (not found when this user may not see it), with what its view needs loaded."""
-    found = _instruction_queryset(access.visible_instructions(user).filter(pk=pk)).first()
+    found = _instruction_loaded(access.visible_instructions(user).filter(pk=pk))
     if found is None:
         raise NotFound("指令不存在或无权查看", code="unknown_instruction")
     return found
+
+
+def _instruction_queryset(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
+    return with_instruction_rows(qs.select_related("incident"))
 
 
 def instruction_dict(
@@ -208,11 +233,10 @@ def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
     # the incident's instructions read once (what the available actions read too), then the gate
     prefetch_related_objects(
         [incident],
-        Prefetch(
-            "instructions", queryset=with_instruction_rows(Instruction.objects.order_by("id"))
-        ),
+        Prefetch("instructions", queryset=instruction_columns(Instruction.objects.order_by("id"))),
     )
     rows = list(incident.instructions.all())
+    load_instruction_rows(rows)
     if access.reads_everything(user):
         instructions = rows
     else:
@@ -315,14 +339,14 @@ def list_instructions(
 def triage_proposal(incident: Incident, category: Category) -> dict[str, Any]:
     """The catalogue's proposal for an incident: primary, cooperating units, street."""
     street = match_street(incident.address)
-    primary: Unit | None = street if category.primary_is_street else category.primary_unit
-    cooperating = list(category.cooperating_units.filter(active=True))
+    catalogue_primary, cooperating, alternatives = reference.category_units(category)
+    primary: Unit | None = street if category.primary_is_street else catalogue_primary
     if category.street_joins and street is not None and street != primary:
         cooperating.append(street)
     return {
         "category": {"code": category.code, "name": category.name},
         "primary_unit": unit_ref(primary),
-        "alternatives": [unit_ref(u) for u in category.alternatives.all()],
+        "alternatives": [unit_ref(u) for u in alternatives],
         "cooperating_units": [unit_ref(u) for u in cooperating],
         "street": unit_ref(street),
         "escalates_when": category.escalates_when,

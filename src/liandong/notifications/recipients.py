@@ -146,12 +146,6 @@ for _model in (SmsGateway, SmtpServer, GroupRobot):
     )
 
 
-def forget_kept_settings() -> None:
-    """Read the templates and channels again next time (tests: a rollback sends no signal)."""
-    _templates.forget()
-    _channels.forget()
-
-
 def write_deliveries(notifications: list[Notification]) -> None:
     """The notification hook: one delivery per channel and recipient, deduplicated."""
     kinds = {n.kind for n in notifications}

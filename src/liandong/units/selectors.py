@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from liandong.common.errors import FieldError, InvalidInput
-from liandong.units.models import Category, Unit, UnitKind
+from liandong.units import reference
+from liandong.units.models import Category, Unit
 
 
 def unit_by_code(field: str, code: str | None) -> Unit:
@@ -38,7 +39,7 @@ def street_names(unit: Unit) -> list[str]:
 def match_street(address: str) -> Unit | None:
     """The street office whose name (or alias, or name without 街道) the address mentions."""
     best: tuple[int, Unit] | None = None
-    for unit in Unit.objects.filter(kind=UnitKind.STREET, active=True):
+    for unit in reference.streets(active_only=True):
         for name in street_names(unit):
             if len(name) >= 2 and name in address and (best is None or len(name) > best[0]):
                 best = (len(name), unit)

@@ -29,7 +29,8 @@ from liandong.incidents.lifecycle import (
 from liandong.incidents.models import Event, Incident
 from liandong.incidents.urgency import URGENT
 from liandong.rosters.selectors import units_without_duty
-from liandong.units.models import Category, Unit, UnitKind
+from liandong.units import reference
+from liandong.units.models import Category, Unit
 from liandong.web.board import EXPORT_ROWS, board, export_rows
 from liandong.web.common import login_required_for, run_action, user_of
 from liandong.web.exports import local, xlsx_response
@@ -54,6 +55,7 @@ def page(request: HttpRequest, template: str, tab: str, **context: Any) -> HttpR
             "tab": tab,
             "counts": numbers,
             "intake_count": numbers["intake"],
+            "bell_unread": numbers["bell"],
             "is_office": access.is_office(user),
             **context,
         },
@@ -91,11 +93,7 @@ def claim_of(incident: Incident, now: Any) -> str:
 
 
 def linkage_units() -> list[Unit]:
-    return list(
-        Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True).order_by(
-            "tier", "id"
-        )
-    )
+    return reference.linkage_units()
 
 
 @office_page
@@ -152,7 +150,7 @@ def console(request: HttpRequest) -> HttpResponse:
         filters=filters,
         units=linkage_units(),
         categories=Category.objects.filter(active=True),
-        streets=Unit.objects.filter(kind=UnitKind.STREET),
+        streets=reference.streets(),
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import F, Func, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 
 from liandong.accounts.models import User
 from liandong.citylink.models import CityReport, ReportState
-from liandong.incidents import access
+from liandong.incidents import access, inbox
 from liandong.incidents.lifecycle import IncidentStatus, InstructionState, RequestState
 
 
@@ -18,9 +20,19 @@ def _count(qs: QuerySet[Any]) -> Subquery:
     return Subquery(qs.order_by().values(n=Func(F("pk"), function="COUNT")))
 
 
+def _count_upto(qs: QuerySet[Any], cap: int) -> RawSQL | Value:
+    """`SELECT COUNT(*) FROM (… LIMIT cap)` as a scalar subquery: counting stops at `cap`."""
+    try:
+        sql, params = qs.order_by().values("pk")[:cap].query.sql_with_params()
+    except EmptyResultSet:  # the gate shows this user nothing (e.g. an administrator's bell)
+        return Value(0)
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) upto", params)  # noqa: S611 (compiled by Django)
+
+
 def office_counts(user: User) -> dict[str, int]:
-    """The intake queue, what waits for the office's decision, and parked city reports: the
-    same numbers as counting each list, read in one round trip (one row: this user's)."""
+    """The intake queue, what waits for the office's decision, parked city reports and the
+    bell's unread count: the same numbers as counting each list, read in one round trip (one
+    row: this user's)."""
     pending = RequestState.PENDING_OFFICE
     row = (
         User.objects.filter(pk=user.pk)
@@ -35,8 +47,9 @@ def office_counts(user: User) -> dict[str, int]:
             parked=_count(CityReport.objects.filter(state=ReportState.PARKED))
             if access.reads_everything(user)
             else Value(0),
+            bell=_count_upto(inbox.unread(user), inbox.BELL_CAP + 1),
         )
-        .values("intake", "returns", "joins", "extensions", "results", "parked")
+        .values("intake", "returns", "joins", "extensions", "results", "parked", "bell")
         .first()
     ) or {}
     n = {k: int(v or 0) for k, v in row.items()}
@@ -44,4 +57,5 @@ def office_counts(user: User) -> dict[str, int]:
         "intake": n.get("intake", 0),
         "decisions": sum(n.get(k, 0) for k in ("returns", "joins", "extensions", "results")),
         "parked": n.get("parked", 0),
+        "bell": n.get("bell", 0),
     }

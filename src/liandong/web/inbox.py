@@ -14,10 +14,19 @@ from liandong.web.common import signed_in, user_of
 
 
 def bell(request: HttpRequest) -> dict[str, object]:
-    """Context processor: the unread count for the bell in the header."""
+    """Context processor: the unread count for the bell in the header, counted only if the page
+    did not count it already (the office pages read it with their counters, web/header.py)."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    return {"bell_unread": inbox.unread_count(user_of(request)), "bell_cap": inbox.BELL_CAP}
+    user = user_of(request)
+    counted: list[int] = []
+
+    def unread() -> int:  # the template calls it; counted once however often it is shown
+        if not counted:
+            counted.append(inbox.unread_count(user))
+        return counted[0]
+
+    return {"bell_unread": unread, "bell_cap": inbox.BELL_CAP}
 
 
 @signed_in

@@ -24,7 +24,8 @@ from liandong.incidents.repeat_selectors import repeat_candidates
 from liandong.incidents.urgency import URGENT
 from liandong.supervision.selectors import may_issue
 from liandong.triage.selectors import proposal_dict, propose_for_incident
-from liandong.units.models import Category, Unit, UnitKind
+from liandong.units import reference
+from liandong.units.models import Category
 from liandong.web.common import (
     login_required_for,
     optional_unit,
@@ -80,13 +81,14 @@ def _incident_with_instructions(user: User, incident_id: str) -> Incident:
         .prefetch_related(
             Prefetch(
                 "instructions",
-                queryset=selectors.with_instruction_rows(Instruction.objects.order_by("id")),
+                queryset=selectors.instruction_columns(Instruction.objects.order_by("id")),
             )
         )
         .first()
     )
     if incident is None:
         raise NotFound("警情不存在或无权查看", code="unknown_incident")
+    selectors.load_instruction_rows(list(incident.instructions.all()))
     return incident
 
 
@@ -142,7 +144,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
             "categories": Category.objects.filter(active=True),
             # the proposed cooperating units first, so they are in view in the list
             "units": sorted(linkage_units(), key=lambda u: u.code not in proposal_codes),
-            "streets": Unit.objects.filter(kind=UnitKind.STREET),
+            "streets": reference.streets(),
             "suggested": suggested,
             "proposal": proposal,
             "proposal_codes": proposal_codes,

@@ -18,7 +18,8 @@ from liandong.incidents import access, actions
 from liandong.incidents.lifecycle import DeadlineState
 from liandong.incidents.models import Deadline, Incident, IncidentClass, Level
 from liandong.incidents.privacy import mask_phone
-from liandong.units.models import Category, Unit, UnitKind
+from liandong.units import reference
+from liandong.units.models import Category
 from liandong.web.common import user_of
 from liandong.web.console import linkage_units, office_page, page
 from liandong.web.exports import local, xlsx_response
@@ -161,7 +162,7 @@ def _selects(f: dict[str, Any]) -> list[dict[str, Any]]:
             "street",
             "属地街道",
             "全部街道",
-            list(Unit.objects.filter(kind=UnitKind.STREET).values_list("code", "name")),
+            [(u.code, u.name) for u in reference.streets()],
         ),
     ]
     return [

@@ -25,7 +25,7 @@ from liandong.incidents.models import (
     Urge,
 )
 from liandong.rosters.selectors import on_duty
-from liandong.units.models import Unit, UnitKind
+from liandong.units import reference
 from liandong.web.board import RUNNING_CLOCK
 from liandong.web.common import (
     board_row,
@@ -109,6 +109,13 @@ def workbench_rows(request: HttpRequest) -> HttpResponse:
 def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     inst = selectors.access_instruction_loaded(user, pk)
+    # every unit on the incident (the unit sees it: it holds this instruction)
+    others = list(
+        Instruction.objects.filter(incident_id=inst.incident_id)
+        .exclude(pk=inst.pk)
+        .select_related("unit")
+        .order_by("id")
+    )
     return render(
         request,
         "web/unit/instruction.html",
@@ -117,15 +124,11 @@ def instruction_page(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": inst.incident,
             "offers": available.allowed(user, inst),
             "refused": available.refused(user, inst),
-            "may_reveal_caller": access.may_reveal_caller(user, inst.incident),
-            "units": Unit.objects.filter(
-                kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], active=True
-            ).exclude(pk=inst.unit_id),
-            # every unit on the incident (the unit sees it: it holds this instruction)
-            "others": Instruction.objects.filter(incident_id=inst.incident_id)
-            .exclude(pk=inst.pk)
-            .select_related("unit")
-            .order_by("id"),
+            "may_reveal_caller": access.may_reveal_caller(
+                user, inst.incident, instructions=[inst, *others]
+            ),
+            "units": [u for u in reference.linkage_units() if u.pk != inst.unit_id],
+            "others": others,
             "requests": access.visible_extension_requests(user)
             .filter(instruction=inst)
             .order_by("-created_at", "-pk"),

@@ -1,0 +1,88 @@
+"""The units and the catalogue's links as this process keeps them (common/kept.py): every page
+and form lists units, and the triage proposal reads the category's units; an administrator changes
+them a few times a year. Instances here are shared between requests: read them, never change them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liandong.common.kept import Kept
+from liandong.units.models import Category, Unit, UnitKind
+
+#: how long another process may show a unit or catalogue edit made elsewhere
+REFERENCE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class CategoryUnits:
+    primary_id: int | None
+    cooperating_ids: tuple[int, ...]
+    alternative_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    units: tuple[Unit, ...]  # in the units' order (tier, id)
+    by_id: dict[int, Unit]
+    categories: dict[int, CategoryUnits]
+
+
+def _read() -> Reference:
+    units = tuple(Unit.objects.order_by("tier", "id"))
+    links: dict[int, tuple[list[int], list[int]]] = {}
+    for cooperating in Category.cooperating_units.through.objects.order_by("id"):
+        links.setdefault(cooperating.category_id, ([], []))[0].append(cooperating.unit_id)
+    for alternative in Category.alternatives.through.objects.order_by("id"):
+        links.setdefault(alternative.category_id, ([], []))[1].append(alternative.unit_id)
+    order = {u.pk: n for n, u in enumerate(units)}
+    categories = {
+        pk: CategoryUnits(
+            primary_id=primary_id,
+            cooperating_ids=tuple(sorted(links.get(pk, ([], []))[0], key=order.__getitem__)),
+            alternative_ids=tuple(sorted(links.get(pk, ([], []))[1], key=order.__getitem__)),
+        )
+        for pk, primary_id in Category.objects.values_list("pk", "primary_unit_id")
+    }
+    return Reference(units=units, by_id={u.pk: u for u in units}, categories=categories)
+
+
+_reference: Kept[Reference] = Kept(_read, seconds=REFERENCE_SECONDS)
+_reference.forget_on_writes(
+    Unit,
+    Category,
+    through=(Category.cooperating_units.through, Category.alternatives.through),
+)
+
+
+def unit_with_id(pk: int | None) -> Unit | None:
+    return _reference.get().by_id.get(pk) if pk is not None else None
+
+
+def streets(*, active_only: bool = False) -> list[Unit]:
+    """The street offices, in the units' order."""
+    return [
+        u
+        for u in _reference.get().units
+        if u.kind == UnitKind.STREET and (u.active or not active_only)
+    ]
+
+
+def linkage_units() -> list[Unit]:
+    """The active departments and streets, the units an incident may be dispatched to."""
+    kinds = (UnitKind.DEPARTMENT, UnitKind.STREET)
+    return [u for u in _reference.get().units if u.kind in kinds and u.active]
+
+
+def category_units(category: Category) -> tuple[Unit | None, list[Unit], list[Unit]]:
+    """The category's primary unit, its active cooperating units and its alternatives, in the
+    units' order."""
+    links = _reference.get().categories.get(category.pk)
+    if links is None:  # created since this process last read the catalogue
+        _reference.forget()
+        links = _reference.get().categories.get(category.pk)
+    if links is None:
+        return None, [], []
+    by_id = _reference.get().by_id
+    cooperating = [by_id[pk] for pk in links.cooperating_ids if by_id[pk].active]
+    alternatives = [by_id[pk] for pk in links.alternative_ids]
+    return by_id.get(links.primary_id) if links.primary_id else None, cooperating, alternatives
