@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import Template
 
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 from liandong import clock
 from liandong.accounts.models import Role, User
@@ -118,8 +118,7 @@ def targets_of(
 _templates = Kept(
     lambda: {t.kind: t for t in MessageTemplate.objects.filter(external=True)}, seconds=10.0
 )
-post_save.connect(_templates.forget, sender=MessageTemplate, dispatch_uid="templates-saved")
-post_delete.connect(_templates.forget, sender=MessageTemplate, dispatch_uid="templates-deleted")
+_templates.forget_on_writes(MessageTemplate)
 post_migrate.connect(_templates.forget, dispatch_uid="templates-migrated")  # also after a flush
 
 
@@ -137,13 +136,7 @@ _channels = Kept(
     ),
     seconds=10.0,
 )
-for _model in (SmsGateway, SmtpServer, GroupRobot):
-    post_save.connect(
-        _channels.forget, sender=_model, dispatch_uid=f"channels-saved-{_model.__name__}"
-    )
-    post_delete.connect(
-        _channels.forget, sender=_model, dispatch_uid=f"channels-deleted-{_model.__name__}"
-    )
+_channels.forget_on_writes(SmsGateway, SmtpServer, GroupRobot)
 
 
 def write_deliveries(notifications: list[Notification]) -> None:
