@@ -20,6 +20,8 @@ notifications in one transaction that commits before the answer, so when the off
 answer the unit's inbox, bell and list already show it; the benchmark checks afterwards that every
 answered dispatch has its instructions and notifications, and samples the unit's view during the
 run (a unit duty officer polling /api/v1/instructions) to measure the same from the unit's side.
+Each dispatch's triage record is written by the worker afterwards (ADR 23): the benchmark waits for
+all of them before stopping the worker and reports how long after the run the last one came.
 """
 
 from __future__ import annotations
@@ -204,6 +206,26 @@ def check_rows(ids: list[str]) -> str:
     return f"instructions {instructions}, notifications {notifications} (expected {3 * len(ids)})"
 
 
+def triage_records_written(ids: list[str], timeout: float) -> tuple[int, float]:
+    """The worker writes each dispatch's triage record after the answer (ADR 23): how many of
+    `ids` have theirs, waiting up to `timeout` seconds for all, and how long that took."""
+    from django.db import connection
+
+    began = time.monotonic()
+    while True:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM triage_triagerecord r JOIN incidents_incident n"
+                " ON n.id = r.incident_id WHERE n.incident_id = ANY(%s)",
+                [ids],
+            )
+            written = cur.fetchone()[0]
+        waited = time.monotonic() - began
+        if written >= len(ids) or waited > timeout:
+            return written, waited
+        time.sleep(0.2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=100.0, help="dispatches per second")
@@ -285,6 +307,7 @@ def main() -> int:
         time.sleep(0.3)
         done.set()
         poller.join()
+        records = triage_records_written(ids[warm:], timeout=120.0)
     finally:
         stop(server)
         stop(worker)
@@ -312,6 +335,10 @@ def main() -> int:
     print(f"ratio dispatch p99 / floor p99: {result['p99'] / max(floor['p99'], 0.001):.1f}")
     print(f"server RSS at rest {at_rest / 1024:.0f} MB, under load {under_load / 1024:.0f} MB")
     print("stored:", check_rows(ids[warm:]))
+    print(
+        f"triage records written by the worker: {records[0]} of {count},"
+        f" the last {records[1]:.1f} s after the run"
+    )
     met = result["p99"] < 200 and not result["errors"] and result["ok"] == count
     print("target (p99 < 200 ms at the rate, no errors):", "met" if met else "NOT met")
     return 0 if met else 2

@@ -16,6 +16,7 @@ from liandong.triage.models import ModelVersion, TriageRecord
 from liandong.triage.selectors import active_model, propose_text
 from liandong.triage.services import do_retrain_if_due, do_roll_back_model, do_train_model
 from liandong.units.models import Category
+from liandong.worker.loop import write_triage_records
 from tests.factories import UserFactory, new_incident, office_user, unit, unit_user
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,7 @@ def test_each_dispatch_is_recorded_against_its_proposal():
         primary_unit=unit("ecology"),
         cooperating_units=[],
     )
+    assert write_triage_records() == 1  # the worker writes it (ADR 23)
     record = TriageRecord.objects.get(incident=incident)
     assert record.proposed_category == "heating-leak" and record.decided_category == "noise"
     assert record.corrected and record.decided_by == dispatcher and record.model_version == "内置"
@@ -110,6 +112,7 @@ def _confirm(dispatcher, content: str, category: str) -> None:
         primary_unit=entry.primary_unit or unit("st-lingxi"),
         cooperating_units=[],
     )
+    write_triage_records()  # the worker's step writes the dispatch's record (ADR 23)
 
 
 def test_retraining_learns_the_offices_decisions_and_rolls_back():

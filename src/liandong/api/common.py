@@ -10,9 +10,10 @@ from django.http import FileResponse, HttpRequest
 from liandong.accounts.models import User
 from liandong.api import schemas
 from liandong.audit.services import record_export
+from liandong.common.child_rows import set_loaded
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, files, selectors, uploads
-from liandong.incidents.models import Attachment
+from liandong.incidents.models import Attachment, Instruction
 from liandong.units.models import Category
 
 ERRORS: dict[int, type[schemas.ErrorOut]] = {
@@ -41,6 +42,19 @@ def category_by_code(code: str) -> Category:
 def incident_out(request: HttpRequest, incident_id: str) -> dict[str, Any]:
     user = user_of(request)
     return selectors.incident_detail(user, access.access_incident(user, incident_id))
+
+
+def dispatched_out(request: HttpRequest, instructions: list[Instruction]) -> dict[str, Any]:
+    """The answer of a dispatch: the incident's detail from the instructions the action has just
+    written rather than read again. A dispatch comes only from a new incident
+    (lifecycle.INCIDENT), so these are all its instructions and none has a request yet; their
+    child rows are read in one query (selectors.incident_detail). The same body as
+    GET /incidents/{id}."""
+    incident = instructions[0].incident
+    for instruction in instructions:
+        instruction.has_pending_extension = False  # type: ignore[attr-defined]
+    set_loaded(incident, "instructions", sorted(instructions, key=lambda i: i.pk))
+    return selectors.incident_detail(user_of(request), incident)
 
 
 def instruction_out(request: HttpRequest, instruction_id: int) -> dict[str, Any]:

@@ -8,7 +8,13 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from liandong.api import schemas
-from liandong.api.common import ERRORS, category_by_code, incident_out, user_of
+from liandong.api.common import (
+    ERRORS,
+    category_by_code,
+    dispatched_out,
+    incident_out,
+    user_of,
+)
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, actions, selectors
 from liandong.incidents.repeat_selectors import repeat_candidates
@@ -96,7 +102,7 @@ def get_proposal(request: HttpRequest, incident_id: str, category: str) -> dict[
 def dispatch(request: HttpRequest, incident_id: str, payload: schemas.DispatchIn) -> dict[str, Any]:
     user = user_of(request)
     incident = access.access_incident_for_office_action(user, incident_id)
-    actions.do_dispatch_incident(
+    instructions = actions.do_dispatch_incident(
         actor=user,
         incident=incident,
         incident_class=payload.incident_class,
@@ -107,7 +113,7 @@ def dispatch(request: HttpRequest, incident_id: str, payload: schemas.DispatchIn
         street=unit_by_code("street", payload.street) if payload.street else None,
         note=payload.note,
     )
-    return incident_out(request, incident_id)
+    return dispatched_out(request, instructions)
 
 
 @incidents.post(

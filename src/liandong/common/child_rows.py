@@ -84,12 +84,18 @@ def load_together(
             held = found.get((kind, parent.pk), [])
             for child in held:
                 fk.set_cached_value(child, by_id[parent.pk])
-            qs = getattr(parent, name).all()
-            qs._result_cache = held  # what prefetch_related leaves behind
-            qs._prefetch_done = True
-            if not hasattr(parent, "_prefetched_objects_cache"):
-                parent._prefetched_objects_cache = {}  # type: ignore[attr-defined]
-            parent._prefetched_objects_cache[name] = qs  # type: ignore[attr-defined]
+            set_loaded(parent, name, held)
+
+
+def set_loaded(parent: models.Model, name: str, rows: list[Any]) -> None:
+    """`parent.<name>.all()` answers `rows` from memory, as after prefetch_related(<name>) (for
+    rows the caller holds already, e.g. those an action has just written)."""
+    qs = getattr(parent, name).all()
+    qs._result_cache = rows  # what prefetch_related leaves behind
+    qs._prefetch_done = True
+    if not hasattr(parent, "_prefetched_objects_cache"):
+        parent._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    parent._prefetched_objects_cache[name] = qs  # type: ignore[attr-defined]
 
 
 def _ordering(term: str) -> Any:

@@ -97,15 +97,24 @@ class Head:
 
     def ranked(self, text: str) -> tuple[list[tuple[str, float]], object]:
         """Every label, best first, with a confidence (a softmax of the margins)."""
-        row = self.vectorizer.transform([text])
-        scores = np.asarray(self.classifier.decision_function(row), dtype=float).ravel()
-        if scores.size == 1:  # binary: one margin toward the second label
-            scores = np.array([-scores[0], scores[0]])
-        weights = np.exp(SHARPNESS * (scores - scores.max()))
-        probabilities = weights / weights.sum()
-        order = np.argsort(probabilities)[::-1]
+        rankings, rows = self.ranked_many([text])
+        return rankings[0], rows
+
+    def ranked_many(self, texts: Sequence[str]) -> tuple[list[list[tuple[str, float]]], object]:
+        """`ranked` for several texts at once (one transform, one product): the same numbers,
+        row by row, for a fraction of the time each."""
+        rows = self.vectorizer.transform(list(texts))
+        margins = np.asarray(self.classifier.decision_function(rows), dtype=float)
+        if margins.ndim == 1:  # binary: one margin per text toward the second label
+            margins = np.column_stack([-margins, margins])
         labels = self.classifier.classes_
-        return [(str(labels[i]), float(probabilities[i])) for i in order], row
+        rankings = []
+        for scores in margins:
+            weights = np.exp(SHARPNESS * (scores - scores.max()))
+            probabilities = weights / weights.sum()
+            order = np.argsort(probabilities)[::-1]
+            rankings.append([(str(labels[i]), float(probabilities[i])) for i in order])
+        return rankings, rows
 
     def reasons(self, row: object, label: str, limit: int = 4) -> list[str]:
         """The n-grams of the text that pushed hardest toward `label` (longest kept when they
@@ -192,6 +201,31 @@ class Answer:
     level: int
     level_confidence: float
     level_reasons: list[str]
+
+
+def labels_only(model: Model, examples: Sequence[Example]) -> list[Answer]:
+    """The model's answers for several texts at once, without the reasons (the record of a
+    dispatch keeps the labels and the confidence only): the labels and confidences `answer`
+    gives, computed together."""
+    if not examples:
+        return []
+    categories, _ = model.category.ranked_many([category_text(e) for e in examples])
+    hinted = [hinted_text(e) for e in examples]
+    classes, _ = model.incident_class.ranked_many(hinted)
+    levels, _ = model.level.ranked_many(hinted)
+    return [
+        Answer(
+            categories=ranked,
+            category_reasons=[],
+            incident_class=cls[0][0],
+            class_confidence=cls[0][1],
+            class_reasons=[],
+            level=int(lvl[0][0]),
+            level_confidence=lvl[0][1],
+            level_reasons=[],
+        )
+        for ranked, cls, lvl in zip(categories, classes, levels, strict=True)
+    ]
 
 
 def answer(model: Model, example: Example) -> Answer:

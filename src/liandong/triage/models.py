@@ -66,3 +66,29 @@ class TriageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposed_category} → {self.decided_category}"
+
+
+class PendingTriageRecord(models.Model):
+    """A dispatch whose TriageRecord the worker still has to write (ADR 23), written in the
+    dispatch's transaction and removed in the transaction that writes the record. It keeps what
+    the record takes from the dispatch: the incident (a plain key, like the statistics' queue),
+    who decided and when, and the model version active at that moment (None: the shipped model),
+    so the record names the model of the decision, as when it was written at once."""
+
+    incident_pk = models.BigIntegerField("警情")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="研判人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("研判时间")
+    model_number = models.PositiveIntegerField("派发时的模型版本", null=True)
+
+    class Meta:
+        verbose_name = "待写入的研判记录"
+        verbose_name_plural = "待写入的研判记录"
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_pk}"

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from liandong.triage import rules
-from liandong.triage.learn import Example, Model, answer
+from liandong.triage.learn import Answer, Example, Model, answer
 
 LINKED, SOURCE = "linked_disposal", "source_diversion"
 CLASS_LABELS = {LINKED: "联动处置类", SOURCE: "源头分流类"}
@@ -85,8 +85,11 @@ def propose(
     street: StreetAnswer,
     *,
     version: str = "",
+    said: Answer | None = None,
 ) -> Proposal:
-    said = answer(model, example)
+    """`said`: the model's answer for `example` when the caller has it already (learn.labels_only
+    for many at once)."""
+    said = said or answer(model, example)
     ranked = [(code, p) for code, p in said.categories if code in catalogue]
     code, confidence = ranked[0] if ranked else (said.categories[0][0], said.categories[0][1])
     entry = catalogue.get(code)

@@ -31,12 +31,28 @@ def active_model() -> tuple[Model, str]:
     if row is None:
         return shipped_model(), SHIPPED
     pk, number = row
+    return _stored(pk), f"第{number}版"
+
+
+def _stored(pk: int) -> Model:
+    """A stored version, unpickled once per process."""
     with _lock:
         model = _loaded.get(pk)
         if model is None:
             blob = ModelVersion.objects.values_list("blob", flat=True).get(pk=pk)
             model = _loaded[pk] = Model.from_bytes(bytes(blob))
-    return model, f"第{number}版"
+    return model
+
+
+def model_numbered(number: int | None) -> tuple[Model, str]:
+    """Version `number` (None: the shipped model) and its name; the active model when that
+    version is no longer stored."""
+    if number is None:
+        return shipped_model(), SHIPPED
+    pk = ModelVersion.objects.filter(number=number).values_list("pk", flat=True).first()
+    if pk is None:
+        return active_model()
+    return _stored(pk), f"第{number}版"
 
 
 #: The catalogue and the units' names, read once per CATALOGUE_SECONDS per process (a proposal

@@ -1,10 +1,10 @@
 """Writes of the triage app: training a version from the shipped examples and the office's
 confirmed decisions (evaluated on the held-out fifth of the shipped ones before it is stored),
-activating a version (rollback included), and recording each dispatch against its proposal."""
+activating a version (rollback included), and the worker's retraining schedule. Each dispatch's
+record against its proposal is written by the worker (records.py, ADR 23)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,9 +19,8 @@ from liandong.triage import data, evaluation
 from liandong.triage.learn import Example, Model, train
 from liandong.triage.models import ModelVersion, TriageRecord
 from liandong.triage.proposal import StreetAnswer, propose
-from liandong.triage.selectors import catalogue, propose_for_incident
+from liandong.triage.selectors import catalogue
 
-log = logging.getLogger(__name__)
 #: At most this many confirmed decisions are learnt (the most recent).
 MAX_CONFIRMED = 20_000
 
@@ -156,41 +155,6 @@ def _audit(summary: str, number: int | None) -> None:
     do_record(
         kind=AuditKind.RECORD_CHANGED, summary=summary, target=f"triage.modelversion:{number or 0}"
     )
-
-
-def record_dispatch(event: Any) -> None:
-    """Event hook: on a dispatch, what was proposed against what the office decided. Never
-    stops the dispatch: a failure is logged and the dispatch goes on."""
-    from liandong.incidents.events import EventKind
-
-    if event.kind != EventKind.DISPATCHED:
-        return
-    try:
-        with transaction.atomic():
-            incident = event.incident
-            if incident.category_id is None:
-                return
-            proposal = propose_for_incident(incident)
-            decided = (incident.category.code, incident.incident_class, int(incident.level or 0))
-            proposed = (proposal.category, proposal.incident_class, proposal.level)
-            TriageRecord.objects.update_or_create(
-                incident=incident,
-                defaults={
-                    "model_version": proposal.model_version,
-                    "proposed_category": proposal.category,
-                    "proposed_confidence": proposal.confidence,
-                    "proposed_class": proposal.incident_class,
-                    "proposed_level": proposal.level,
-                    "decided_category": decided[0],
-                    "decided_class": decided[1],
-                    "decided_level": decided[2],
-                    "corrected": decided != proposed,
-                    "decided_by": event.actor,
-                    "decided_at": event.occurred_at,
-                },
-            )
-    except Exception:  # the record is a by-product; the dispatch itself must not fail for it
-        log.exception("triage record of incident %s not written", event.incident_id)
 
 
 def do_retrain_if_due(*, now: Any = None) -> int:

@@ -22,6 +22,7 @@ from liandong.incidents.actions.recompute import recompute_for_a_while, recomput
 from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 from liandong.notifications.delivery import deliver_notifications
 from liandong.stats.facts import do_refresh_facts
+from liandong.triage.records import do_write_triage_records
 from liandong.triage.services import do_retrain_if_due
 from liandong.worker.actions import do_record_heartbeat, this_worker_id
 
@@ -72,6 +73,11 @@ def draft_monthly_bulletin() -> int:
     return draft_last_month()
 
 
+def write_triage_records() -> int:
+    """The triage records (proposal against decision) of the dispatches queued since (ADR 23)."""
+    return do_write_triage_records(limit=BATCH, budget_seconds=DELIVERY_BUDGET_SECONDS)
+
+
 def retrain_triage_model() -> int:
     """A new triage model when one is due (LIANDONG_TRIAGE_RETRAIN_DAYS)."""
     return do_retrain_if_due()
@@ -112,6 +118,7 @@ TASKS = (
     anonymise_old_incidents,
     refresh_statistics,
     seal_audit_trail,
+    write_triage_records,
     retrain_triage_model,
 )
 
