@@ -1,9 +1,12 @@
 """The units and the catalogue's links as this process keeps them (common/kept.py): every page
 and form lists units, and the triage proposal reads the category's units; an administrator changes
-them a few times a year. Instances here are shared between requests: read them, never change them."""
+them a few times a year. The lists' instances are shared between requests: read them, never change
+them; a lookup by code hands out copies."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from liandong.common.kept import Kept
@@ -24,6 +27,7 @@ class CategoryUnits:
 class Reference:
     units: tuple[Unit, ...]  # in the units' order (tier, id)
     by_id: dict[int, Unit]
+    by_code: dict[str, Unit]
     categories: dict[int, CategoryUnits]
 
 
@@ -43,7 +47,12 @@ def _read() -> Reference:
         )
         for pk, primary_id in Category.objects.values_list("pk", "primary_unit_id")
     }
-    return Reference(units=units, by_id={u.pk: u for u in units}, categories=categories)
+    return Reference(
+        units=units,
+        by_id={u.pk: u for u in units},
+        by_code={u.code: u for u in units},
+        categories=categories,
+    )
 
 
 _reference: Kept[Reference] = Kept(_read, seconds=REFERENCE_SECONDS)
@@ -54,8 +63,15 @@ _reference.forget_on_writes(
 )
 
 
-def unit_with_id(pk: int | None) -> Unit | None:
-    return _reference.get().by_id.get(pk) if pk is not None else None
+def units_with_codes(codes: Sequence[str]) -> dict[str, Unit]:
+    """The units with these codes that exist, each a copy of the kept one (the caller may change
+    it: an action does). A code this process does not know yet is looked for again: the unit may
+    have been added in another process since."""
+    by_code = _reference.get().by_code
+    if any(code not in by_code for code in codes):
+        _reference.forget()
+        by_code = _reference.get().by_code
+    return {code: copy.copy(by_code[code]) for code in codes if code in by_code}
 
 
 def streets(*, active_only: bool = False) -> list[Unit]:

@@ -12,7 +12,7 @@ from liandong.units.models import Category, Unit
 
 def unit_by_code(field: str, code: str | None) -> Unit:
     """The unit with this code, or a 422 naming `field`."""
-    unit = Unit.objects.filter(code=code).first() if code else None
+    unit = reference.units_with_codes([code]).get(code) if code else None
     if unit is None:
         raise InvalidInput.one(field, "unknown_unit", f"单位代码「{code}」不存在")
     return unit
@@ -20,7 +20,7 @@ def unit_by_code(field: str, code: str | None) -> Unit:
 
 def units_by_codes(field: str, codes: Sequence[str]) -> list[Unit]:
     """The units with these codes, in the given order, or a 422 naming each unknown code."""
-    found = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    found = reference.units_with_codes(codes)
     unknown = [c for c in codes if c not in found]
     if unknown:
         raise InvalidInput(

@@ -136,6 +136,10 @@ def _triage_errors(
     return errors
 
 
+#: what a dispatch writes on the incident besides its status and moment
+TRIAGE_FIELDS = ("incident_class", "level", "category", "street", "triage_note")
+
+
 @transaction.atomic
 def do_dispatch_incident(
     *,
@@ -175,7 +179,7 @@ def do_dispatch_incident(
     incident.street = street
     incident.triage_note = note
     incident.dispatched_at = now
-    incident.save()
+    incident.save(update_fields=[*TRIAGE_FIELDS, "status", "dispatched_at"])
     instructions = new_instructions(
         incident=incident,
         units=[(primary_unit, Role.PRIMARY)] + [(u, Role.COOPERATING) for u in cooperating],
