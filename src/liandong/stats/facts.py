@@ -1,6 +1,8 @@
 """Keeping the statistics' facts (models.InstructionFact) in step with the incidents.
 
-- `mark_stale` is an event hook: each event queues its incident, in the event's transaction.
+- `mark_stale` is an event hook: each event queues its incident, in the event's transaction
+  (a calendar recompute's `deadline_recomputed` too: the facts hold the open deadlines' due
+  moments).
 - `do_refresh_facts` rebuilds the facts of queued incidents from committed rows and removes
   exactly the queue rows it read (a row queued meanwhile stays for the next round). The worker
   runs it every round, and the statistics run it before they read, so figures are never stale.
@@ -10,12 +12,16 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
+from liandong import clock
+from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import DeadlineState, RequestState
 from liandong.incidents.models import (
     REACHED,
@@ -31,7 +37,7 @@ from liandong.incidents.models import (
     Urge,
 )
 from liandong.stats.definitions import KINDS
-from liandong.stats.models import InstructionFact, StaleIncident
+from liandong.stats.models import FactDay, InstructionFact, StaleIncident
 
 CHUNK = 2000
 STAGES = (("sign", "signed_at"), ("feedback", "feedback_at"), ("result", "result_at"))
@@ -63,23 +69,35 @@ REQUEST_COUNTS: tuple[tuple[Any, dict[str, Count]], ...] = (
 
 
 FACT_FIELDS = [f.name for f in InstructionFact._meta.concrete_fields if not f.primary_key]
+FACT_COLUMNS = [f.attname for f in InstructionFact._meta.concrete_fields if not f.primary_key]
 
 GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)  # of REACHED
 
 
-#: Events that change no fact: a calendar recompute moves only open deadlines' due moments.
-NO_FACT_CHANGES = frozenset({"deadline_recomputed"})
+#: The fact's "previous instruction" moments: column → what an instruction must share with the
+#: incident's earlier one (nothing: any earlier instruction of the incident).
+PREVIOUS: dict[str, tuple[str, ...]] = {
+    "previous_at": (),
+    "previous_unit_at": ("unit_id",),
+    "previous_tier_at": ("tier",),
+    "previous_level_at": ("level",),
+}
+
+
+#: events that make an incident, which has no instruction and so no fact yet: nothing to queue
+#: (the city intake's hot path writes one row fewer)
+NO_FACTS_YET = frozenset({EventKind.RECEIVED, EventKind.CREATED})
 
 
 def mark_stale(event: Event) -> None:
     """Event hook: the event's incident must have its facts rebuilt."""
-    if event.kind not in NO_FACT_CHANGES:
+    if event.kind not in NO_FACTS_YET:
         StaleIncident.objects.create(incident_pk=event.incident_id)
 
 
 def mark_stale_many(events: list[Event]) -> None:
     """The same for a list of events (append_events): each incident queued once."""
-    stale = {e.incident_id for e in events if e.kind not in NO_FACT_CHANGES}
+    stale = {e.incident_id for e in events if e.kind not in NO_FACTS_YET}
     StaleIncident.objects.bulk_create(StaleIncident(incident_pk=pk) for pk in sorted(stale))
 
 
@@ -109,7 +127,8 @@ def do_rebuild_all_facts(*, chunk: int = 20_000, set_based: bool | None = None) 
     if set_based is None:
         set_based = connection.vendor == "postgresql"
     if set_based:
-        from liandong.stats.facts_sql import rebuild_range  # it reads this module's constants
+        # it reads this module's constants
+        from liandong.stats.facts_sql import rebuild_range, written_days
     built = 0
     queued = StaleIncident.objects.aggregate(last=Max("pk"))["last"]
     bounds = Instruction.objects.aggregate(first=Min("incident_id"), last=Max("incident_id"))
@@ -118,6 +137,7 @@ def do_rebuild_all_facts(*, chunk: int = 20_000, set_based: bool | None = None) 
             with transaction.atomic():
                 if set_based:
                     built += rebuild_range(low, low + chunk - 1)
+                    changed_days(written_days(low, low + chunk - 1))
                 else:
                     built += _rebuild({"incident__id__range": (low, low + chunk - 1)})
     if queued is not None:  # what was queued before the rebuild began is done
@@ -148,11 +168,26 @@ def _rebuild(incidents: dict[str, Any]) -> int:
         .order_by()
     )
     instructions: list[dict[str, Any]] = [dict(row) for row in rows]
+    _previous(instructions)
     counts = _counts({f"instruction__{lookup}": value for lookup, value in incidents.items()})
     _count_callbacks(instructions, incidents, counts)
     facts = sorted(
         (_fact(row, counts[row["pk"]]) for row in instructions), key=lambda f: f.instruction_id
     )
+    # The stored facts, locked in key order (as the upsert locks them): compared under the lock,
+    # a change committed meanwhile by another refresh is seen, and its days get new tokens.
+    stored = {
+        row.pop("pk"): row
+        for row in InstructionFact.objects.filter(pk__in=[f.pk for f in facts])
+        .select_for_update()
+        .order_by("pk")
+        .values("pk", *FACT_COLUMNS)
+    }
+    changed = {
+        clock.to_beijing(f.dispatched_at).date()
+        for f in facts
+        if stored.get(f.pk) != {column: getattr(f, column) for column in FACT_COLUMNS}
+    }
     # An upsert in key order: two refreshes of one incident at once wait for each other, never
     # fail or deadlock (instructions are never deleted, so no fact is left behind).
     InstructionFact.objects.bulk_create(
@@ -162,19 +197,49 @@ def _rebuild(incidents: dict[str, Any]) -> int:
         unique_fields=["instruction"],
         update_fields=FACT_FIELDS,
     )
+    changed_days(changed)  # most events change no figure: those keep the cache
     return len(facts)
 
 
-def _counts(of_instructions: dict[str, Any]) -> dict[int, dict[str, int]]:
-    """Per instruction chosen by the lookup: its deadlines met and missed per kind, its requests
-    and urges."""
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    deadline_counts = {
+def changed_days(days: set[date]) -> None:
+    """The facts of instructions dispatched on `days` (Beijing) were written: a new token each,
+    in the writer's transaction, so no cached statistic of those days is read again (scan.py).
+    In day order, after the facts: two writers wait for each other, never deadlock."""
+    FactDay.objects.bulk_create(
+        [FactDay(day=day, token=secrets.randbits(62)) for day in sorted(days)],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["token"],
+    )
+
+
+def _previous(instructions: list[dict[str, Any]]) -> None:
+    """Each instruction's PREVIOUS moments: the dispatch moment of the incident's latest
+    instruction before it (in dispatch order, then key) sharing the column's values, or None."""
+    latest: dict[tuple[Any, ...], Any] = {}
+    for row in sorted(instructions, key=lambda r: (r["dispatched_at"], r["pk"])):
+        for column, shared in PREVIOUS.items():
+            key = (column, row["incident_id"], *(row[name] for name in shared))
+            row[column] = latest.get(key)
+            latest[key] = row["dispatched_at"]
+
+
+def _counts(of_instructions: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """Per instruction chosen by the lookup: its deadlines met and missed per kind and the due
+    moments of those still open, its requests and urges."""
+    counts: dict[int, dict[str, Any]] = defaultdict(dict)
+    deadline_counts: dict[str, Any] = {
         f"{kind}_{outcome}": Count("pk", filter=Q(kind=kind, state=state))
         for kind in KINDS
         for outcome, state in (("met", DeadlineState.MET), ("missed", DeadlineState.MISSED))
     }
-    sources: list[tuple[Any, dict[str, Count]]] = [(Deadline, deadline_counts), *REQUEST_COUNTS]
+    deadline_counts.update(
+        {
+            f"{kind}_due": Max("due_at", filter=Q(kind=kind, state=DeadlineState.OPEN))
+            for kind in KINDS
+        }
+    )
+    sources: list[tuple[Any, dict[str, Any]]] = [(Deadline, deadline_counts), *REQUEST_COUNTS]
     for model, aggregates in sources:
         rows = (
             model._default_manager.filter(**of_instructions)
@@ -190,7 +255,7 @@ def _counts(of_instructions: dict[str, Any]) -> dict[int, dict[str, int]]:
 def _count_callbacks(
     instructions: list[dict[str, Any]],
     incidents: dict[str, Any],
-    counts: dict[int, dict[str, int]],
+    counts: dict[int, dict[str, Any]],
 ) -> None:
     """Each call-back counts once, for the latest primary instruction dispatched before it
     (a reopening call-back dispatches a new one in the same moment: that one is judged later)."""
@@ -214,7 +279,7 @@ def _count_callbacks(
         tally["reopened"] = tally.get("reopened", 0) + bool(reopened)
 
 
-def _fact(row: dict[str, Any], counts: dict[str, int]) -> InstructionFact:
+def _fact(row: dict[str, Any], counts: dict[str, Any]) -> InstructionFact:
     dispatched = row["dispatched_at"]
     minutes = {
         f"{stage}_minutes": (row[moment] - dispatched).total_seconds() / 60
@@ -233,6 +298,7 @@ def _fact(row: dict[str, Any], counts: dict[str, int]) -> InstructionFact:
         category_id=row["incident__category_id"],
         street_id=row["incident__street_id"],
         incident_class=row["incident__incident_class"] or "",
+        **{column: row[column] for column in PREVIOUS},
         **minutes,
         **counts,
     )

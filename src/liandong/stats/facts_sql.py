@@ -7,20 +7,26 @@ truth) writes; tests/api/test_stats_facts.py builds the facts both ways and comp
 - a call-back that reached the caller counts once, for the latest primary instruction of its
   incident dispatched before it, else the incident's first primary (facts._count_callbacks);
 - minutes from dispatch to each stage: the exact seconds (PostgreSQL's numeric epoch) as a double,
-  divided by 60, as Python's `timedelta.total_seconds() / 60`.
+  divided by 60, as Python's `timedelta.total_seconds() / 60`;
+- the open deadlines' due moments per kind, and the previous instruction's dispatch moment (a
+  window over the incident's instructions in dispatch order, then key; facts._previous).
 The values in the SQL are the code's own enumerations, never user input."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import connection
 
+from liandong import clock
 from liandong.incidents.lifecycle import DeadlineState, RequestState
 from liandong.incidents.models import REACHED, Role
 from liandong.stats.definitions import KINDS
-from liandong.stats.facts import GOOD, STAGES
+from liandong.stats.facts import GOOD, PREVIOUS, STAGES
 from liandong.stats.models import InstructionFact
 
 APPROVED = RequestState.APPROVED
+OPEN = DeadlineState.OPEN
 #: Per instruction, grouped from one table: alias → (table, {column: aggregate}).
 COUNTS: dict[str, tuple[str, dict[str, str]]] = {
     "dl": (
@@ -29,6 +35,10 @@ COUNTS: dict[str, tuple[str, dict[str, str]]] = {
             f"{kind}_{outcome}": f"count(*) FILTER (WHERE kind = '{kind}' AND state = '{state}')"
             for kind in KINDS
             for outcome, state in (("met", DeadlineState.MET), ("missed", DeadlineState.MISSED))
+        }
+        | {
+            f"{kind}_due": f"max(due_at) FILTER (WHERE kind = '{kind}' AND state = '{OPEN}')"
+            for kind in KINDS
         },
     ),
     "ret": (
@@ -73,9 +83,15 @@ VALUES: dict[str, str] = {
         for stage, moment in STAGES
     },
     **{
-        column: f"COALESCE({alias}.{column}, 0)"
+        column: f"{alias}.{column}" if column.endswith("_due") else f"COALESCE({alias}.{column}, 0)"
         for alias, (_, aggregates) in COUNTS.items()
         for column in aggregates
+    },
+    **{
+        column: "lag(ins.dispatched_at) OVER (PARTITION BY "
+        + ", ".join(["ins.incident_id", *(f"ins.{name}" for name in shared)])
+        + " ORDER BY ins.dispatched_at, ins.id)"
+        for column, shared in PREVIOUS.items()
     },
     **{column: f"COALESCE(cb.{column}, 0)" for column in CALLBACK_COUNTS},
 }
@@ -127,3 +143,14 @@ def rebuild_range(low: int, high: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(REBUILD, {"low": low, "high": high})
         return cursor.rowcount
+
+
+def written_days(low: int, high: int) -> set[date]:
+    """The Beijing days of dispatch of the instructions of incidents `low`..`high`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT (dispatched_at AT TIME ZONE %(zone)s)::date"
+            " FROM incidents_instruction WHERE incident_id BETWEEN %(low)s AND %(high)s",
+            {"low": low, "high": high, "zone": clock.BEIJING.key},
+        )
+        return {day for (day,) in cursor.fetchall()}

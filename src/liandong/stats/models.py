@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 
 from liandong.incidents.models import Incident, Instruction
+from liandong.stats.definitions import KINDS
 from liandong.units.models import Category, Unit
 
 
@@ -36,8 +37,8 @@ class InstructionFact(models.Model):
         Unit, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     incident_class = models.CharField(max_length=20, blank=True)
-    # deadlines completed in time or late, per kind (open ones are counted live: overdue moves
-    # with the clock)
+    # deadlines completed in time or late, per kind (open ones past due move with the clock:
+    # counted at read time from the due moments below)
     sign_met = models.PositiveSmallIntegerField(default=0)
     sign_missed = models.PositiveSmallIntegerField(default=0)
     feedback_met = models.PositiveSmallIntegerField(default=0)
@@ -46,6 +47,21 @@ class InstructionFact(models.Model):
     result_missed = models.PositiveSmallIntegerField(default=0)
     caller_contact_met = models.PositiveSmallIntegerField(default=0)
     caller_contact_missed = models.PositiveSmallIntegerField(default=0)
+    # the due moment of each kind's deadline while it runs (state open; NULL once met, missed or
+    # stopped, or without one): "past due and still open" is then counted from the facts against
+    # the clock at read time
+    sign_due = models.DateTimeField(null=True)
+    feedback_due = models.DateTimeField(null=True)
+    result_due = models.DateTimeField(null=True)
+    caller_contact_due = models.DateTimeField(null=True)
+    # the dispatch moment of the incident's previous instruction (in dispatch order, then key):
+    # any, and with the same unit, tier or level (NULL for the first). A fact is the first of its
+    # incident in its group for a period starting at `start` when this is NULL or before `start`,
+    # so distinct incidents are counted without a DISTINCT (selectors.compute)
+    previous_at = models.DateTimeField(null=True)
+    previous_unit_at = models.DateTimeField(null=True)
+    previous_tier_at = models.DateTimeField(null=True)
+    previous_level_at = models.DateTimeField(null=True)
     # minutes from dispatch to each stage (NULL until it happens)
     sign_minutes = models.FloatField(null=True)
     feedback_minutes = models.FloatField(null=True)
@@ -67,7 +83,18 @@ class InstructionFact(models.Model):
     class Meta:
         verbose_name = "统计事实"
         verbose_name_plural = "统计事实"
-        indexes = [models.Index(fields=["dispatched_at"], name="fact_dispatched")]
+        indexes = [
+            models.Index(fields=["dispatched_at"], name="fact_dispatched"),
+            # what fell due since a cached count was made (scan.py): only running deadlines
+            *(
+                models.Index(
+                    fields=[f"{kind}_due"],
+                    name=f"fact_{kind}_due",
+                    condition=models.Q(**{f"{kind}_due__isnull": False}),
+                )
+                for kind in KINDS
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"指令{self.instruction_id}"
@@ -85,3 +112,19 @@ class StaleIncident(models.Model):
 
     def __str__(self) -> str:
         return f"警情{self.incident_pk}"
+
+
+class FactDay(models.Model):
+    """A Beijing day of dispatch and a random token replaced whenever a fact of an instruction
+    dispatched that day is written (in the writing transaction): the statistics' cache key
+    (scan.py). Random, not a counter, so a key is never reused (a restored database, tests)."""
+
+    day = models.DateField(primary_key=True)
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "统计事实日"
+        verbose_name_plural = "统计事实日"
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -3,10 +3,12 @@
 The instructions counted are those dispatched in [start, end); every figure is about them (their
 deadlines, requests, urges, supervision orders) or, for call-backs, about their incidents, counted
 for the incident's primary unit. Read from the instruction facts (models.InstructionFact, kept by
-facts.py; callers refresh them first, see services.statistics): one grouped scan of the period's
-facts (on PostgreSQL with the mean and 90th percentile of the elapsed minutes; elsewhere those are
-computed here from the minutes), and small grouped queries for what moves with the clock (open
-deadlines past due) and supervision orders. The definitions are in definitions.py."""
+facts.py; callers refresh them first, see services.statistics) by scan.py: one hashed scan of the
+period's facts, and the means and 90th percentiles of the elapsed minutes; kept in the cache while
+the period's facts do not change. What moves with the clock (open deadlines past due) is counted
+from the facts' due moments against `now`; distinct incidents from the facts' "previous
+instruction" moments, without a DISTINCT. Supervision orders (few, many-to-many) are counted live
+here. The definitions are in definitions.py."""
 
 from __future__ import annotations
 
@@ -15,14 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet
 
 from liandong import clock
-from liandong.incidents.lifecycle import DeadlineState
-from liandong.incidents.models import Deadline
-from liandong.stats.definitions import FIGURES, GROUPINGS, KINDS, percentile, rate
-from liandong.stats.models import InstructionFact
+from liandong.stats.definitions import FIGURES, GROUPINGS, KINDS, rate
+from liandong.stats.scan import REQUESTS, STAGES, Timing, scanned
 from liandong.supervision.models import SupervisionOrder
 from liandong.units.models import Category, Unit
 
@@ -42,25 +41,6 @@ FIXED_LABELS: dict[str, dict[Any, str]] = {
     "level": {1: "一级指令（紧急类）", 2: "二级指令（非紧急类）"},
     "class": {"source_diversion": "源头分流类", "linked_disposal": "联动处置类"},
 }
-STAGES = ("sign", "feedback", "result")
-#: Requests and urges: a fact's count, summed and shown as it is.
-REQUESTS = (
-    "returns_asked",
-    "returns_granted",
-    "joins_asked",
-    "extensions_asked",
-    "extensions_granted",
-    "urges_office",
-    "urges_city",
-)
-#: Summed over the period's facts.
-FACT_SUMS = (
-    *(f"{kind}_{outcome}" for kind in KINDS for outcome in ("met", "missed")),
-    *REQUESTS,
-    "called_back",
-    "satisfied",
-    "reopened",
-)
 #: Counted distinct: one order or call-back may reach several groups (and the total once).
 SUPERVISION_COUNTS = {
     "supervisions": Count("pk", distinct=True),
@@ -75,15 +55,8 @@ class Tally:
 
     label: str = ""
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    minutes: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    #: stage → (mean, 90th percentile) when the database computed them (else from `minutes`)
-    timing: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
-
-    def merge(self, other: Tally) -> None:
-        for k, v in other.counts.items():
-            self.counts[k] += v
-        for k, values in other.minutes.items():
-            self.minutes[k].extend(values)
+    #: stage → (mean, 90th percentile) of the elapsed minutes
+    timing: Timing = field(default_factory=dict)
 
     def figures(self) -> dict[str, Any]:
         c = self.counts
@@ -94,39 +67,13 @@ class Tally:
             out[f"{name}_rate"] = rate(c[f"{kind}_met"], c[f"{kind}_met"] + late)
             out[f"{name}_overdue"] = late
         for stage in STAGES:
-            values = self.minutes[stage]
-            mean, p90 = self.timing.get(stage) or (
-                sum(values) / len(values) if values else None,
-                percentile(values),
-            )
+            mean, p90 = self.timing.get(stage, (None, None))
             out[f"{stage}_minutes"] = round(mean, 1) if mean is not None else None
             out[f"{stage}_minutes_p90"] = round(p90, 1) if p90 is not None else None
         for key in (*REQUESTS, "supervisions", "supervisions_late", "reopened"):
             out[key] = c[key]
         out["satisfaction_rate"] = rate(c["satisfied"], c["called_back"])
         return out
-
-
-class Percentile90(Aggregate):
-    """The nearest-rank 90th percentile (definitions.percentile), PostgreSQL only."""
-
-    function = "PERCENTILE_DISC"
-    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-def _collect_minutes(facts: QuerySet[Any], key_path: str, tallies: dict[Any, Tally]) -> None:
-    """Each group's elapsed minutes per stage, for the mean and percentile computed here."""
-    moments = facts.filter(
-        Q(sign_minutes__isnull=False)
-        | Q(feedback_minutes__isnull=False)
-        | Q(result_minutes__isnull=False)
-    ).values_list(key_path, *(f"{stage}_minutes" for stage in STAGES))
-    for key, *done in moments.order_by():
-        minutes = tallies.setdefault(key, Tally()).minutes
-        for stage, value in zip(STAGES, done, strict=True):
-            if value is not None:
-                minutes[stage].append(value)
 
 
 def _label(by: str, key: Any, label: Any) -> str:
@@ -184,44 +131,11 @@ def compute(
             **{f"{prefix}dispatched_at__gte": start, f"{prefix}dispatched_at__lt": end}, **more
         )
 
-    facts = InstructionFact.objects.filter(period())
-    in_database = connection.vendor == "postgresql"  # percentile_disc: an ordered-set aggregate
-    timing = (
-        {
-            f"{stage}_{what}": aggregate(f"{stage}_minutes")
-            for stage in STAGES
-            for what, aggregate in (("mean", Avg), ("p90", Percentile90))
-        }
-        if in_database
-        else {}
-    )
+    found = scanned(start=start, end=end, by=by, key_path=key_path, now=now)
     tallies: dict[Any, Tally] = {}
-    base = facts.values(key=F(key_path)).annotate(
-        instructions=Count("pk"),
-        incidents=Count("incident", distinct=True),
-        **{name: Sum(name) for name in FACT_SUMS},
-        **timing,
-    )
-    for row in base.order_by():
-        key = row.pop("key")
-        tally = tallies.setdefault(key, Tally())
-        tally.label = _label(by, key, None)
-        tally.timing = {s: (row.pop(f"{s}_mean"), row.pop(f"{s}_p90")) for s in STAGES if timing}
-        for name, value in row.items():
-            tally.counts[name] += value or 0
-    if not in_database:
-        _collect_minutes(facts, key_path, tallies)
-    # Past due and still open: moves with the clock, so counted live (open deadlines are few;
-    # only those past due are read, through the open deadlines' index on due_at).
-    _grouped(
-        Deadline.objects.filter(
-            period("instruction__fact__"), state=DeadlineState.OPEN, due_at__lt=now
-        ),
-        "instruction__fact__",
-        by,
-        tallies,
-        **{f"{kind}_overdue": Count("pk", filter=Q(kind=kind, due_at__lt=now)) for kind in KINDS},
-    )
+    for key, counts in found.counts.items():
+        tally = tallies[key] = Tally(label=_label(by, key, None), timing=found.timing.get(key, {}))
+        tally.counts.update(counts)
     _grouped(
         SupervisionOrder.objects.filter(period("instructions__fact__")),
         "instructions__fact__",
@@ -230,19 +144,16 @@ def compute(
         **SUPERVISION_COUNTS,
     )
     tallies = _coded(by, tallies)
-    total = Tally(label="合计")
+    total = Tally(label="合计", timing=found.total_timing)
     rows = []
     for key, tally in sorted(tallies.items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
-        total.merge(tally)
+        for name, value in tally.counts.items():
+            total.counts[name] += value
         rows.append({"key": key, "label": tally.label or _label(by, key, None), **tally.figures()})
     # What one incident or order may add to several groups is counted once in the total.
-    overall = facts.aggregate(incidents=Count("incident", distinct=True), **timing)
-    total.timing = {
-        s: (overall.pop(f"{s}_mean"), overall.pop(f"{s}_p90")) for s in STAGES if timing
-    }
+    total.counts["incidents"] = total.counts["incidents_overall"]
     total.counts.update(
-        overall
-        | SupervisionOrder.objects.filter(period("instructions__fact__")).aggregate(
+        SupervisionOrder.objects.filter(period("instructions__fact__")).aggregate(
             **SUPERVISION_COUNTS
         )
     )
