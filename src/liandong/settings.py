@@ -275,6 +275,9 @@ LIANDONG_CSP = "; ".join(
 
 # How often the background worker looks for work, in seconds.
 LIANDONG_WORKER_INTERVAL = float(os.environ.get("LIANDONG_WORKER_INTERVAL", "5"))
+# How many notifications (SMS, group robots, e-mail) one worker sends at once (1: one at a time);
+# city reports are always sent one at a time, in order per incident.
+LIANDONG_NOTIFY_CONCURRENCY = int(os.environ.get("LIANDONG_NOTIFY_CONCURRENCY", "8"))
 
 # The covering index of deadlines (INCLUDE columns) is for PostgreSQL; SQLite builds it without
 # them, which is fine for the embedded default.

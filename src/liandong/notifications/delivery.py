@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from functools import partial
+
+from django.conf import settings
 
 from liandong.channels import (
     DingTalkRobotConfig,
@@ -37,6 +41,7 @@ NOTIFY_QUEUE: engine.Queue[Delivery] = engine.Queue(
     attempt_model=DeliveryAttempt,
     attempt_fk="delivery",
     label=lambda d: f"{d.pk} {d.channel}",
+    related=("robot",),
 )
 
 
@@ -80,31 +85,66 @@ def _missing(what: str) -> Outcome:
     return Outcome(None, f"{what}未配置或已停用", 0, "park")
 
 
-def send(delivery: Delivery) -> Outcome:
+def prepare(delivery: Delivery) -> engine.Send:
+    """The delivery's send with its channel's settings read now (in the worker's own thread: the
+    send itself may run in a pool thread, which must not touch the database)."""
     message = Message(title=delivery.title, text=delivery.text, markdown=delivery.markdown)
-    try:
-        if delivery.channel == Channel.SMS:
-            gateway = SmsGateway.objects.filter(active=True).first()
-            if gateway is None:
-                return _missing("短信网关")
-            return _outcome(send_sms(sms_config(gateway), phone=delivery.address, message=message))
-        if delivery.channel == Channel.EMAIL:
-            server = SmtpServer.objects.filter(active=True).first()
-            if server is None:
-                return _missing("邮件服务器")
-            return _outcome(send_email(smtp_config(server), to=delivery.address, message=message))
+    transmit: Callable[[], Result]
+    if delivery.channel == Channel.SMS:
+        gateway = SmsGateway.objects.filter(active=True).first()
+        if gateway is None:
+            return _given(_missing("短信网关"))
+        sms, phone = sms_config(gateway), delivery.address
+        transmit = partial(send_sms, sms, phone=phone, message=message)
+    elif delivery.channel == Channel.EMAIL:
+        server = SmtpServer.objects.filter(active=True).first()
+        if server is None:
+            return _given(_missing("邮件服务器"))
+        transmit = partial(send_email, smtp_config(server), to=delivery.address, message=message)
+    else:
         robot = delivery.robot
         if robot is None or not robot.active:
-            return _missing("群机器人")
+            return _given(_missing("群机器人"))
         url = secretbox.decrypt(robot.url_encrypted) or ""
         if delivery.channel == Channel.WECOM:
-            return _outcome(send_wecom(WeComRobotConfig(url), message=message))
-        secret = secretbox.decrypt(robot.secret_encrypted) or "" if robot.secret_encrypted else ""
-        return _outcome(send_dingtalk(DingTalkRobotConfig(url, secret), message=message))
-    except ValueError as exc:  # a configuration that can never work
-        return Outcome(None, str(exc)[:500], 0, "park")
+            transmit = partial(send_wecom, WeComRobotConfig(url), message=message)
+        else:
+            secret = (
+                secretbox.decrypt(robot.secret_encrypted) or "" if robot.secret_encrypted else ""
+            )
+            ding = DingTalkRobotConfig(url, secret)
+            transmit = partial(send_dingtalk, ding, message=message)
+
+    def send_now() -> Outcome:
+        try:
+            return _outcome(transmit())
+        except ValueError as exc:  # a configuration that can never work
+            return Outcome(None, str(exc)[:500], 0, "park")
+
+    return send_now
+
+
+def _given(outcome: Outcome) -> engine.Send:
+    return lambda: outcome
+
+
+def send(delivery: Delivery) -> Outcome:
+    """One delivery, prepared and sent in this thread."""
+    return prepare(delivery)()
+
+
+def concurrency() -> int:
+    """How many notifications one worker sends at once (LIANDONG_NOTIFY_CONCURRENCY)."""
+    return max(1, settings.LIANDONG_NOTIFY_CONCURRENCY)
 
 
 def deliver_notifications(max_rounds: int = 5, budget_seconds: float | None = None) -> int:
-    """Worker task: send what is due. Returns how many deliveries arrived."""
-    return engine.deliver(NOTIFY_QUEUE, send, max_rounds=max_rounds, budget_seconds=budget_seconds)
+    """Worker task: send what is due, up to `concurrency()` at once. Returns how many deliveries
+    arrived."""
+    return engine.deliver_concurrently(
+        NOTIFY_QUEUE,
+        prepare,
+        concurrency=concurrency(),
+        max_rounds=max_rounds,
+        budget_seconds=budget_seconds,
+    )

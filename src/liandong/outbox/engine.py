@@ -6,6 +6,9 @@ transaction, and records the attempt (`do_record_attempt`): delivered, retry lat
 or parked on a permanent refusal, through the outbox table. A worker that dies mid-send leaves the
 lease to expire; the item is then sent again (receivers treat a repeat as already received).
 Several workers may run: a claim succeeds for one of them only.
+
+An unordered queue may be sent concurrently (`deliver_concurrently`): the worker's own thread still
+claims, reads and records every item; a small pool of threads does only the network calls.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -77,6 +81,7 @@ class Queue(Generic[Item]):
     lease_seconds: float = 60.0
     batch: int = 100
     label: Callable[[Item], str] = field(default=lambda item: str(item.pk))
+    related: tuple[str, ...] = ()  # foreign keys the sender reads, fetched with the batch
 
 
 def deliverable(queue: Queue[Item], *, limit: int | None = None) -> list[Item]:
@@ -91,6 +96,8 @@ def deliverable(queue: Queue[Item], *, limit: int | None = None) -> list[Item]:
             sequence__lt=OuterRef("sequence"),
         ).exclude(state=OutboxState.DELIVERED)
         qs = qs.exclude(Exists(earlier_open))
+    if queue.related:
+        qs = qs.select_related(*queue.related)
     return list(qs.order_by("next_attempt_at", "id")[: limit or queue.batch])
 
 
@@ -104,10 +111,49 @@ def claim(queue: Queue[Item], item: Item) -> bool:
     return claimed == 1
 
 
+def claim_many(queue: Queue[Item], items: list[Item]) -> list[Item]:
+    """`claim` for several items in one transaction: the ones this worker now holds (an item
+    another worker holds or is claiming, its row locked, is skipped)."""
+    if not items:
+        return []
+    now = clock.now()
+    manager = queue.model._default_manager
+    with transaction.atomic():
+        free = set(
+            manager.select_for_update(skip_locked=True)
+            .filter(pk__in=[item.pk for item in items], state=OutboxState.PENDING)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .values_list("pk", flat=True)
+        )
+        manager.filter(pk__in=free).update(lease_until=now + timedelta(seconds=queue.lease_seconds))
+    return [item for item in items if item.pk in free]
+
+
 @transaction.atomic
 def do_record_attempt(*, queue: Queue[Item], item: Item, outcome: Outcome) -> str:
     """Store the attempt and move the item on through the outbox table."""
     locked = queue.model._default_manager.select_for_update().get(pk=item.pk)
+    return _record(queue, locked, outcome)
+
+
+@transaction.atomic
+def do_record_attempts(*, queue: Queue[Item], sent: list[tuple[Item, Outcome]]) -> list[str]:
+    """`do_record_attempt` for several items in one transaction (their rows locked in id order);
+    the verdicts, in the order given ("" for an item deleted meanwhile)."""
+    pks = sorted(item.pk for item, _ in sent)
+    locked = {
+        row.pk: row
+        for row in queue.model._default_manager.select_for_update()
+        .filter(pk__in=pks)
+        .order_by("pk")
+    }
+    return [
+        _record(queue, locked[item.pk], outcome) if item.pk in locked else ""
+        for item, outcome in sent
+    ]
+
+
+def _record(queue: Queue[Item], locked: Item, outcome: Outcome) -> str:
     verdict = outcome.action()
     now = clock.now()
     queue.attempt_model.objects.create(  # type: ignore[attr-defined]
@@ -169,6 +215,88 @@ def deliver(
         if delivered == 0:
             break
     return total
+
+
+#: A send prepared by the worker's own thread (every database read done), run by a pool thread.
+Send = Callable[[], Outcome]
+
+
+def deliver_concurrently(
+    queue: Queue[Item],
+    prepare: Callable[[Item], Send],
+    *,
+    concurrency: int,
+    max_rounds: int = 20,
+    budget_seconds: float | None = None,
+) -> int:
+    """`deliver` with up to `concurrency` sends in flight, for an unordered queue only (an
+    ordered stream's next item waits for its predecessor's outcome).
+
+    This thread does all the database work, as `deliver` does: it claims the items that fit
+    into the pool (`claim_many`, one transaction; the leases keep every other worker off them),
+    prepares each send (`prepare` reads the channel's settings) and records the attempts of the
+    sends that came back (`do_record_attempts`, one transaction). The pool's threads only run the
+    prepared sends (network calls); they never touch Django's connections. The budget works as
+    in `deliver`: no item is started after it; the sends in flight finish and are recorded. A
+    worker killed mid-send leaves its claimed items to the leases' expiry."""
+    if queue.stream_field:
+        raise ValueError(f"{queue.name} is ordered: its items are sent one at a time")
+    if concurrency <= 1:
+        return deliver(
+            queue,
+            lambda item: prepare(item)(),
+            max_rounds=max_rounds,
+            budget_seconds=budget_seconds,
+        )
+    total = 0
+    ends = None if budget_seconds is None else time.monotonic() + budget_seconds
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="outbox-send") as pool:
+        for _ in range(max_rounds):
+            due = deliverable(queue)
+            in_flight: dict[Future[Outcome], Item] = {}
+            delivered, spent = 0, False
+            try:
+                while due or in_flight:
+                    spent = spent or (ends is not None and time.monotonic() >= ends)
+                    room = 0 if spent else concurrency - len(in_flight)
+                    if room and due:  # fill the pool: one claim for the lot
+                        batch, due = due[:room], due[room:]
+                        for item in claim_many(queue, batch):
+                            in_flight[pool.submit(prepare(item))] = item
+                        continue
+                    if not in_flight:
+                        break
+                    delivered += _record_finished(queue, in_flight, every=spent or not due)
+            finally:  # whatever happened here, what was sent is recorded
+                delivered += _record_finished(queue, in_flight, every=True)
+            total += delivered
+            if spent or delivered == 0:
+                break
+    return total
+
+
+def _record_finished(
+    queue: Queue[Item], in_flight: dict[Future[Outcome], Item], *, every: bool
+) -> int:
+    """Wait for a send to come back (for all of them with `every`) and record those that did,
+    in this thread and one transaction; how many were delivered."""
+    if not in_flight:
+        return 0
+    done, _ = wait(in_flight, return_when=ALL_COMPLETED if every else FIRST_COMPLETED)
+    sent = []
+    for future in done:
+        item = in_flight.pop(future)
+        try:
+            outcome = future.result()
+        except Exception as exc:  # a sender should never raise; if one does, try again later
+            # (the exception's text is not logged: it may hold a webhook's key)
+            log.error(
+                "%s %s: the send raised %s", queue.name, queue.label(item), type(exc).__name__
+            )
+            outcome = Outcome(None, f"发送失败（{type(exc).__name__}）", 0, "retry")
+        sent.append((item, outcome))
+    verdicts = do_record_attempts(queue=queue, sent=sent)
+    return verdicts.count("delivered")
 
 
 def backlog(queue: Queue[Item], items: models.QuerySet[Item] | None = None) -> dict[str, Any]:
