@@ -1,5 +1,6 @@
-"""Writes of the notification channels: storing settings with their secrets encrypted, and an
-administrator's resend of a parked delivery (through the outbox table, with an event)."""
+"""Writes of the notification channels: storing settings with their secrets encrypted, an
+administrator's resend of a parked delivery (through the outbox table, with an event), and the
+shipped message templates put back where missing."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ from liandong.common.errors import IllegalTransition
 from liandong.incidents.actions.kernel import append_event
 from liandong.incidents.actions.locks import lock_incident
 from liandong.incidents.events import EventKind
+from liandong.notifications.defaults import DEFAULT_TEMPLATES
 from liandong.notifications.delivery import NOTIFY_QUEUE
-from liandong.notifications.models import Delivery, GroupRobot, SmsGateway, SmtpServer
+from liandong.notifications.models import (
+    Delivery,
+    GroupRobot,
+    MessageTemplate,
+    SmsGateway,
+    SmtpServer,
+)
 from liandong.outbox import engine
 from liandong.outbox.lifecycle import OUTBOX
 
@@ -65,3 +73,16 @@ def do_resend_delivery(*, actor: User | None, delivery: Delivery) -> Delivery:
             data={"delivery": locked.pk, "channel": locked.channel},
         )
     return locked
+
+
+@transaction.atomic
+def do_load_default_templates() -> int:
+    """The shipped message templates that are missing (as the migration wrote them); templates
+    already there, edited or not, are kept. The number added."""
+    added = 0
+    for kind, (label, external, title, text) in DEFAULT_TEMPLATES.items():
+        _, created = MessageTemplate.objects.get_or_create(
+            kind=kind, defaults={"label": label, "external": external, "title": title, "text": text}
+        )
+        added += created
+    return added
