@@ -192,15 +192,15 @@ def test_a_newer_edit_supersedes_the_older_job_and_the_newest_calendar_wins(open
 
 
 def test_the_worker_does_not_pause_while_counted_deadlines_wait_and_does_after(open_results):
-    from liandong.worker.loop import sleep_seconds
+    from liandong.worker.loop import round_pause
 
     assert not recompute.recompute_waiting()
     edit_2026("2026-12-01")
-    assert recompute.recompute_waiting() and sleep_seconds(1.0) == 0.0
+    assert recompute.recompute_waiting() and round_pause(1.0) == 0.0
     recompute.recompute_until_done()
     # walked; the job waits for other processes' copies of the calendar at the rounds' pace
     assert CalendarRecompute.objects.first().state == "running"  # type: ignore[union-attr]
-    assert not recompute.recompute_waiting() and sleep_seconds(1.0) > 0
+    assert not recompute.recompute_waiting() and round_pause(1.0) > 0
 
 
 def test_import_calendar_runs_the_job_itself_or_leaves_it_to_the_worker(open_results, tmp_path):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from liandong import clock
 from liandong.assessment.actions import draft_last_month
@@ -123,9 +124,13 @@ TASKS = (
 )
 
 
-def run_once() -> int:
+#: The rounds' tasks when the watch has its own thread (`run_forever`): everything but the watch.
+ROUND_TASKS = tuple(task for task in TASKS if task is not sweep_overdue_deadlines)
+
+
+def run_once(tasks: tuple[Callable[[], int], ...] = TASKS) -> int:
     done = 0
-    for task in TASKS:
+    for task in tasks:
         try:
             with audit_context.acting(method="worker", request=None):
                 done += task()
@@ -140,33 +145,73 @@ def run_once() -> int:
 
 
 def run_forever(*, interval: float, stop: threading.Event | None = None) -> None:
+    """The rounds, with the deadline watch in a thread of its own (ADR 25): a round under a
+    backlog (a storm's reports and notifications, a calendar recompute) takes seconds, and a
+    warning or breach must not wait behind it. The watch's statements wait on the database, not
+    on Python, so the thread gets its turn within milliseconds."""
     stop = stop or threading.Event()
     log.info("worker started (every %.1f s)", interval)
-    while not stop.is_set():
+    watch = threading.Thread(target=watch_forever, kwargs={"stop": stop}, name="liandong-watch")
+    watch.start()
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            done = run_once(ROUND_TASKS)
+            if done:
+                log.info("worker handled %d item(s)", done)
+            # Work found (a backlog, cut by the delivery budget): the next round starts at once.
+            stop.wait(0.0 if done else round_pause(interval))
+    finally:
+        stop.set()
+        watch.join()
         close_old_connections()
-        done = run_once()
-        if done:
-            log.info("worker handled %d item(s)", done)
-        # Work found (a backlog, cut by the delivery budget): the next round starts at once.
-        stop.wait(0.0 if done else sleep_seconds(interval))
-    close_old_connections()
+
+
+def watch_forever(*, stop: threading.Event) -> None:
+    """The deadline watch's own loop: every stage that is due, then a sleep until the next
+    watch moment (at most the watch horizon). Its database connection is this thread's own."""
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                with audit_context.acting(method="worker", request=None):
+                    done = sweep_overdue_deadlines()
+            except Exception:  # the database is away, or a bug: log, pause, try again
+                log.exception("the deadline watch failed")
+                done = 0
+                stop.wait(WATCH_HORIZON_SECONDS)
+                continue
+            if done:
+                log.info("watch handled %d step(s)", done)
+            stop.wait(0.0 if done >= BATCH else watch_pause())
+    finally:
+        connection.close()
 
 
 #: The watch never sleeps longer than this, so a deadline created meanwhile is seen in time.
 WATCH_HORIZON_SECONDS = 1.0
 
 
-def sleep_seconds(interval: float) -> float:
-    """Until the next watch moment, but at most `interval` (deliveries) and the watch horizon;
-    no pause while a calendar recompute waits that no other worker is on."""
-    longest = min(interval, WATCH_HORIZON_SECONDS)
+def round_pause(interval: float) -> float:
+    """Between two rounds with nothing done: `interval`, at most the watch horizon (the
+    notifications the watch writes go out promptly); none while a calendar recompute waits that
+    no other worker is on."""
     try:
         if recompute_waiting():
             return 0.0
-        moment = next_watch_moment()
     except Exception:  # the database is away: retry after the usual pause
-        log.exception("could not read the next watch moment")
+        log.exception("could not look for a calendar recompute")
         return interval
+    return min(interval, WATCH_HORIZON_SECONDS)
+
+
+def watch_pause() -> float:
+    """Until the next watch moment, at most the watch horizon."""
+    try:
+        moment = next_watch_moment()
+    except Exception:  # the database is away: retry after the horizon
+        log.exception("could not read the next watch moment")
+        return WATCH_HORIZON_SECONDS
     if moment is None:
-        return longest
-    return max(0.0, min(longest, (moment - clock.now()).total_seconds()))
+        return WATCH_HORIZON_SECONDS
+    return max(0.0, min(WATCH_HORIZON_SECONDS, (moment - clock.now()).total_seconds()))
