@@ -183,13 +183,17 @@ def watch_forever(*, stop: threading.Event) -> None:
                 continue
             if done:
                 log.info("watch handled %d step(s)", done)
-            stop.wait(0.0 if done >= BATCH else watch_pause())
+            stop.wait(0.0 if done >= BATCH else max(WATCH_GATHER_SECONDS, watch_pause()))
     finally:
         connection.close()
 
 
 #: The watch never sleeps longer than this, so a deadline created meanwhile is seen in time.
 WATCH_HORIZON_SECONDS = 1.0
+#: ... nor less, after a sweep that was not full: under a storm, steps fall due every few
+#: milliseconds, and one sweep per moment (several statements each, every worker racing for the
+#: same row) would cost far more than one sweep for what fell due in a quarter of a second.
+WATCH_GATHER_SECONDS = 0.25
 
 
 def round_pause(interval: float) -> float:

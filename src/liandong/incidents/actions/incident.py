@@ -10,6 +10,7 @@ from django.db import transaction
 
 from liandong import clock
 from liandong.accounts.models import User
+from liandong.common.child_rows import set_loaded
 from liandong.common.errors import FieldError, InvalidInput
 from liandong.incidents import rules
 from liandong.incidents.actions.deadlines import deadline_rows, stop_deadlines
@@ -91,7 +92,8 @@ def new_instructions(
             )
         )
     instructions = Instruction.objects.bulk_create(rows)
-    Deadline.objects.bulk_create(d for i in instructions for d in deadline_rows(i))
+    deadlines = Deadline.objects.bulk_create(d for i in instructions for d in deadline_rows(i))
+    _hold_new_children(instructions, deadlines)
     notify_many(
         [
             Notification(
@@ -105,6 +107,18 @@ def new_instructions(
         ]
     )
     return instructions
+
+
+def _hold_new_children(instructions: list[Instruction], deadlines: list[Deadline]) -> None:
+    """A new instruction's child rows are the clocks just written and nothing else: its views
+    (the dispatch's answer) read them from memory, as after `load_instruction_rows`."""
+    if any(d.pk is None for d in deadlines):  # a database that returns no keys: read them later
+        return
+    for instruction in instructions:
+        mine = [d for d in deadlines if d.instruction_id == instruction.pk]
+        set_loaded(instruction, "deadlines", sorted(mine, key=lambda d: (d.due_at, d.pk)))
+        set_loaded(instruction, "caller_contacts", [])
+        set_loaded(instruction, "attachments", [])
 
 
 def _triage_errors(
