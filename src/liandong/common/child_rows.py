@@ -98,6 +98,13 @@ def set_loaded(parent: models.Model, name: str, rows: list[Any]) -> None:
     parent._prefetched_objects_cache[name] = qs  # type: ignore[attr-defined]
 
 
+def holds_loaded(parent: models.Model, names: Sequence[str]) -> bool:
+    """Whether `parent.<name>.all()` answers from memory for every name (prefetched, loaded
+    together, or set by `set_loaded`)."""
+    held = getattr(parent, "_prefetched_objects_cache", {})
+    return all(name in held for name in names)
+
+
 def _ordering(term: str) -> Any:
     return F(term[1:]).desc() if term.startswith("-") else F(term).asc()
 

@@ -3,7 +3,7 @@ access gate's querysets, so nothing here can show a unit another unit's work."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_rela
 
 from liandong import clock
 from liandong.accounts.models import User
-from liandong.common.child_rows import load_together
+from liandong.common.child_rows import holds_loaded, load_together
 from liandong.common.errors import NotFound
 from liandong.incidents import access, privacy
 from liandong.incidents.available import Offer, available_actions
@@ -120,14 +120,8 @@ def with_instruction_rows(qs: QuerySet[Instruction]) -> QuerySet[Instruction]:
 def load_instruction_rows(instructions: Sequence[Instruction]) -> None:
     """The child rows of instructions already read (instruction_columns), in one query; none for
     instructions that hold theirs already (an action's new instructions)."""
-    names = _instruction_children()
-    missing = [i for i in instructions if not _holds(i, names)]
-    load_together(missing, names)
-
-
-def _holds(instruction: Instruction, names: Iterable[str]) -> bool:
-    held = getattr(instruction, "_prefetched_objects_cache", {})
-    return all(name in held for name in names)
+    children = _instruction_children()
+    load_together([i for i in instructions if not holds_loaded(i, list(children))], children)
 
 
 def _instruction_loaded(qs: QuerySet[Instruction]) -> Instruction | None:
