@@ -53,7 +53,9 @@ class Unit(models.Model):
 
 class TierChange(models.Model):
     """The tier history of a unit. A change applies to instructions dispatched after `effective_at`;
-    each instruction also keeps the tier it was dispatched under."""
+    each instruction also keeps the tier it was dispatched under. A change takes effect when it is
+    recorded, so the history reads in the order of recording (by id): the clock may have been set
+    differently when the shipped defaults were loaded, the order of recording never changes."""
 
     unit = models.ForeignKey(
         Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="tier_changes"
@@ -70,7 +72,7 @@ class TierChange(models.Model):
     class Meta:
         verbose_name = "级别调整记录"
         verbose_name_plural = "级别调整记录"
-        ordering = ["unit", "effective_at", "id"]
+        ordering = ["unit", "id"]
 
     def __str__(self) -> str:
         before = self.get_from_tier_display() if self.from_tier else "无级别"
