@@ -7,18 +7,12 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from liandong.incidents.models import Event
 from tests.factories import Api, dispatched, instruction_of, office_user, unit_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set LIANDONG_DATABASE_URL=postgresql://…")
 
 
 def race(*calls: Callable[[], int]) -> list[int]:

@@ -36,12 +36,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DISPATCHED_AT = datetime.fromisoformat("2026-11-30T09:00:00+08:00")  # a Monday
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set LIANDONG_DATABASE_URL=postgresql://…")
-
-
 def _dsn() -> str:
     s = connection.settings_dict
     return (

@@ -17,12 +17,6 @@ from tests.factories import dispatched
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set LIANDONG_DATABASE_URL=postgresql://…")
-
-
 def _other_connection() -> psycopg.Connection:
     params = dict(connection.get_connection_params())
     for django_only in ("cursor_factory", "context", "prepare_threshold"):

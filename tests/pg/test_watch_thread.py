@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from liandong import clock
 from liandong.incidents.models import Event
@@ -19,12 +19,6 @@ from tests.factories import dispatched
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 T0 = datetime.fromisoformat("2026-11-30T09:00:00+08:00")
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set LIANDONG_DATABASE_URL=postgresql://…")
 
 
 def warnings() -> int:
