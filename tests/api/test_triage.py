@@ -148,6 +148,26 @@ def test_the_worker_retrains_on_schedule_when_there_is_enough_new(settings):
     assert do_retrain_if_due() == 0  # not due again for a week
 
 
+def test_a_worker_round_never_reads_a_stored_model(settings, monkeypatch):
+    """A stored model is megabytes: the rounds (back to back under a storm) ask whether training
+    is due at most every few minutes, and never read a model to find out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liandong.worker import loop
+
+    settings.LIANDONG_TRIAGE_RETRAIN_DAYS = 7
+    do_train_model(trained_by="测试")
+    monkeypatch.setattr(loop, "_next_retrain_check", 0.0)
+    with CaptureQueriesContext(connection) as first:
+        assert loop.retrain_triage_model() == 0  # trained today: not due
+    assert first.captured_queries
+    assert not any("blob" in q["sql"] for q in first.captured_queries)
+    with CaptureQueriesContext(connection) as second:
+        assert loop.retrain_triage_model() == 0
+    assert not second.captured_queries  # asked again only after RETRAIN_CHECK_EVERY_SECONDS
+
+
 def test_two_workers_never_train_at_once(settings):
     """Training takes tens of seconds: while one worker holds the trainer's lock, another whose
     round finds retraining due skips it and goes on (PostgreSQL; SQLite has one worker)."""

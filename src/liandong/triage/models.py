@@ -7,6 +7,14 @@ from django.conf import settings
 from django.db import models
 
 
+class ModelVersionManager(models.Manager["ModelVersion"]):
+    """Reads versions without their blob (the trained model: megabytes); the one place that loads
+    a model asks for the blob by name (`selectors`), and `version.blob` still loads it on access."""
+
+    def get_queryset(self) -> models.QuerySet[ModelVersion]:
+        return super().get_queryset().defer("blob")
+
+
 class ModelVersion(models.Model):
     """A model trained here from the shipped examples and the office's confirmed decisions. None
     active means the model trained from the shipped examples alone (always available, rebuilt in
@@ -20,6 +28,8 @@ class ModelVersion(models.Model):
     metrics = models.JSONField("评估结果", default=dict, blank=True)
     blob = models.BinaryField("模型", editable=False)
     active = models.BooleanField("当前使用", default=False)
+
+    objects = ModelVersionManager()
 
     class Meta:
         verbose_name = "研判模型版本"

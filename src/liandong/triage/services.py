@@ -175,14 +175,15 @@ def _retraining_due(now: Any) -> bool:
     days = getattr(settings, "LIANDONG_TRIAGE_RETRAIN_DAYS", 7)
     if not days:
         return False
-    latest = ModelVersion.objects.order_by("-number").first()
-    if latest is not None and (now - latest.created_at).days < days:
+    latest = ModelVersion.objects.order_by("-number").values_list("created_at", flat=True).first()
+    if latest is not None and (now - latest).days < days:
         return False
     minimum = getattr(settings, "LIANDONG_TRIAGE_RETRAIN_MIN", 50)
     since = TriageRecord.objects.all()
     if latest is not None:
-        since = since.filter(decided_at__gt=latest.created_at)
-    return since.count() >= minimum
+        since = since.filter(decided_at__gt=latest)
+    # counts at most `minimum` rows, however many decisions have accumulated
+    return since.values("pk")[:minimum].count() >= minimum
 
 
 #: The key of the PostgreSQL advisory lock held by the worker that trains (any fixed number).
