@@ -60,6 +60,8 @@ def serve(port: int, peer_id: str, secret: str, ready: Event, stop: Event) -> No
                     "duplicates": s.duplicates,
                     "gaps": len(s.gaps),
                     "out_of_order": len(s.out_of_order),
+                    "overlapping": len(s.overlapping),
+                    "most_at_once": s.most_at_once,
                     "bad_signatures": s.bad_signatures,
                     "by_type": dict(s.by_type),
                     "robot_posts": robot["posts"],

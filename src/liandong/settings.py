@@ -275,9 +275,11 @@ LIANDONG_CSP = "; ".join(
 
 # How often the background worker looks for work, in seconds.
 LIANDONG_WORKER_INTERVAL = float(os.environ.get("LIANDONG_WORKER_INTERVAL", "5"))
-# How many notifications (SMS, group robots, e-mail) one worker sends at once (1: one at a time);
-# city reports are always sent one at a time, in order per incident.
+# How many notifications (SMS, group robots, e-mail) one worker sends at once (1: one at a time).
 LIANDONG_NOTIFY_CONCURRENCY = int(os.environ.get("LIANDONG_NOTIFY_CONCURRENCY", "8"))
+# How many city reports one worker sends at once, each of a different incident: one incident's
+# reports always go one after the other, in sequence (1: one report at a time).
+LIANDONG_REPORT_CONCURRENCY = int(os.environ.get("LIANDONG_REPORT_CONCURRENCY", "4"))
 
 # The covering index of deadlines (INCLUDE columns) is for PostgreSQL; SQLite builds it without
 # them, which is fine for the embedded default.

@@ -95,6 +95,39 @@ def test_reports_arrive_signed_and_in_order(city, receiver):
     )
 
 
+def test_reports_of_different_incidents_go_at_once_one_incident_s_one_after_another(
+    city, receiver, settings
+):
+    """LIANDONG_REPORT_CONCURRENCY reports in flight, each of a different incident: a city that
+    answers slowly is not waited on report by report, and an incident's next report still waits
+    for the answer to the one before (the contract)."""
+    settings.LIANDONG_REPORT_CONCURRENCY = 4
+    receiver.delay = 0.2
+    failing_first: set[str] = set()
+
+    def respond(report):
+        # the first incident's first report is refused once: its later reports wait for it
+        key = f"{report['incident_id']}/{report['sequence']}"
+        if report["incident_id"] == ids[0] and report["sequence"] == 1 and key not in failing_first:
+            failing_first.add(key)
+            return 503
+        return 200
+
+    receiver.respond = respond
+    ids = make_reports(city, count_incidents=4)
+    with clock.frozen(clock.now()):
+        assert deliver_reports() == 9  # three incidents' three reports each
+        stats = receiver.stats
+        assert stats.most_at_once >= 2 and not stats.overlapping and stats.clean
+        assert sequences(receiver, ids[0]) == []
+        for incident_id in ids[1:]:
+            assert sequences(receiver, incident_id) == [1, 2, 3]
+        clock.advance(timedelta(seconds=6))  # past the first back-off
+        assert deliver_reports() == 3
+    assert sequences(receiver, ids[0]) == [1, 2, 3]
+    assert receiver.stats.clean and not receiver.stats.overlapping
+
+
 def test_the_city_down_for_a_while_then_everything_arrives_in_order(city, receiver):
     tried: list[tuple[str, int]] = []
     down = {"value": True}

@@ -3,7 +3,7 @@ delivery mechanism: its own thread claims, reads the channel settings and record
 a small pool only makes the network calls. Against a real local HTTP server that answers slowly,
 as the SMS gateway and the WeCom robot do: the sends overlap, each arrives once, a refusal is
 retried with back-off, the budget still bounds a round, and a worker that dies after its claim
-leaves the item to the lease's expiry. City reports stay one at a time (ordered per incident)."""
+leaves the item to the lease's expiry. (City reports: tests/citylink/test_delivery.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 
 from liandong import clock
-from liandong.citylink.delivery import CITY_QUEUE
 from liandong.notifications import delivery as notify
 from liandong.notifications.models import Delivery
 from liandong.outbox import engine
@@ -126,8 +125,3 @@ def test_a_send_that_raises_is_recorded_as_a_try_to_repeat(slow_channels, receiv
     assert (broken.state, broken.attempts, broken.lease_until) == ("pending", 1, None)
     assert broken.last_error == "发送失败（RuntimeError）"
     assert broken.next_attempt_at > clock.now()
-
-
-def test_an_ordered_queue_is_never_sent_concurrently():
-    with pytest.raises(ValueError):
-        engine.deliver_concurrently(CITY_QUEUE, lambda item: lambda: None, concurrency=8)  # type: ignore[arg-type, return-value]

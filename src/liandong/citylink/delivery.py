@@ -11,6 +11,7 @@ import os
 import time
 
 import requests
+from django.conf import settings
 
 from liandong.citylink import peers, signing
 from liandong.citylink.models import CityPeer, CityReport, ReportAttempt
@@ -33,6 +34,7 @@ CITY_QUEUE: engine.Queue[CityReport] = engine.Queue(
     stream_field="incident",
     lease_seconds=LEASE_SECONDS,
     label=lambda report: report.report_id,
+    related=("incident",),
 )
 
 
@@ -44,18 +46,35 @@ def claim(report: CityReport) -> bool:
     return engine.claim(CITY_QUEUE, report)
 
 
-def send(report: CityReport, peer: CityPeer, secret: str) -> Outcome:
+def prepare(report: CityReport, peer: CityPeer, secret: str) -> engine.Send:
+    """The report's body, read in the worker's own thread; the returned send (signed when it
+    goes, so its timestamp is fresh) only makes the network call."""
     body = json.dumps(report_body(report), ensure_ascii=False).encode("utf-8")
     url = peer.reports_url.rstrip("/") + "/reports"
-    headers = signing.signed_headers(peer.district_peer_id, secret, body, time.time())
-    started = time.monotonic()
-    try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
-        status: int | None = response.status_code
-        error = "" if 200 <= response.status_code < 300 else response.text[:500]
-    except requests.RequestException as exc:
-        status, error = None, f"{type(exc).__name__}: {exc}"[:500]
-    return Outcome(status, error, int((time.monotonic() - started) * 1000))
+
+    def send_now() -> Outcome:
+        headers = signing.signed_headers(peer.district_peer_id, secret, body, time.time())
+        started = time.monotonic()
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
+            status: int | None = response.status_code
+            error = "" if 200 <= response.status_code < 300 else response.text[:500]
+        except requests.RequestException as exc:
+            status, error = None, f"{type(exc).__name__}: {exc}"[:500]
+        return Outcome(status, error, int((time.monotonic() - started) * 1000))
+
+    return send_now
+
+
+def send(report: CityReport, peer: CityPeer, secret: str) -> Outcome:
+    """One report, prepared and sent in this thread."""
+    return prepare(report, peer, secret)()
+
+
+def concurrency() -> int:
+    """How many reports (of different incidents) one worker sends at once
+    (LIANDONG_REPORT_CONCURRENCY); one incident's reports always go one after the other."""
+    return max(1, settings.LIANDONG_REPORT_CONCURRENCY)
 
 
 def do_record_attempt(*, report: CityReport, outcome: Outcome) -> str:
@@ -72,9 +91,10 @@ def deliver_reports(max_rounds: int = 20, budget_seconds: float | None = None) -
     if secret is None:
         log.error("no active outbound key for %s: reports wait", peer.peer_id)
         return 0
-    return engine.deliver(
+    return engine.deliver_concurrently(
         CITY_QUEUE,
-        lambda report: send(report, peer, secret),
+        lambda report: prepare(report, peer, secret),
+        concurrency=concurrency(),
         max_rounds=max_rounds,
         budget_seconds=budget_seconds,
     )

@@ -50,10 +50,14 @@ class ReceiverStats:
     bad_signatures: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    #: the most reports in the receiver at once, and those that came while an earlier report of
+    #: the same incident was still unanswered (which the contract forbids)
+    most_at_once: int = 0
+    overlapping: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not (self.gaps or self.out_of_order or self.bad_signatures)
+        return not (self.gaps or self.out_of_order or self.bad_signatures or self.overlapping)
 
 
 class ReportReceiver:
@@ -67,10 +71,13 @@ class ReportReceiver:
         host: str = "127.0.0.1",
         port: int = 0,
         respond: Callable[[dict[str, Any]], int] | None = None,
+        delay: float = 0.0,
     ) -> None:
         self.expected_peer_id = expected_peer_id
         self.secrets = secrets
         self.respond = respond or (lambda report: 200)
+        self.delay = delay  # seconds before each answer (a city under load)
+        self._in_flight: Counter[str] = Counter()
         self.stats = ReceiverStats()
         self._next: dict[str, int] = defaultdict(lambda: 1)
         self._seen: set[str] = set()
@@ -116,16 +123,31 @@ class ReportReceiver:
             and signing.timestamp_is_fresh(ts, time.time())
             and signing.matches_any(self.secrets, ts, body, headers.get("X-Signature", ""))
         )
-        with self._lock:
-            if not ok:
+        if not ok:
+            with self._lock:
                 self.stats.bad_signatures += 1
-                return 401
-            report = json.loads(body)
-            status = self.respond(report)
-            if not 200 <= status < 300:
-                return status
+            return 401
+        report = json.loads(body)
+        incident = str(report.get("incident_id"))
+        with self._lock:
+            self._in_flight[incident] += 1
+            if self._in_flight[incident] > 1:
+                self.stats.overlapping.append(f"{incident}: {report.get('sequence')}")
+            self.stats.most_at_once = max(self.stats.most_at_once, self._in_flight.total())
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            with self._lock:
+                return self._answer(report)
+        finally:
+            with self._lock:
+                self._in_flight[incident] -= 1
+
+    def _answer(self, report: dict[str, Any]) -> int:
+        status = self.respond(report)
+        if 200 <= status < 300:
             self._accept(report)
-            return status
+        return status
 
     def _accept(self, report: dict[str, Any]) -> None:
         incident, seq, rid = report["incident_id"], report["sequence"], report["report_id"]
@@ -243,7 +265,9 @@ def summary(sender: CitySender | None, receiver: ReportReceiver | None) -> str:
         types = ", ".join(f"{k} {v}" for k, v in sorted(r.by_type.items()))
         parts.append(
             f"reports {r.received} ({types}); duplicates {r.duplicates}; gaps {len(r.gaps)}; "
-            f"out of order {len(r.out_of_order)}; bad signatures {r.bad_signatures}"
+            f"out of order {len(r.out_of_order)}; one incident's overlapping "
+            f"{len(r.overlapping)}; at once at most {r.most_at_once}; "
+            f"bad signatures {r.bad_signatures}"
         )
     return " | ".join(parts)
 

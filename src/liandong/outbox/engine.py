@@ -7,8 +7,9 @@ or parked on a permanent refusal, through the outbox table. A worker that dies m
 lease to expire; the item is then sent again (receivers treat a repeat as already received).
 Several workers may run: a claim succeeds for one of them only.
 
-An unordered queue may be sent concurrently (`deliver_concurrently`): the worker's own thread still
-claims, reads and records every item; a small pool of threads does only the network calls.
+A queue may be sent concurrently (`deliver_concurrently`): the worker's own thread still claims,
+reads and records every item; a small pool of threads does only the network calls. For an ordered
+queue the items in flight are of different streams (`deliverable` offers only each stream's head).
 """
 
 from __future__ import annotations
@@ -229,8 +230,10 @@ def deliver_concurrently(
     max_rounds: int = 20,
     budget_seconds: float | None = None,
 ) -> int:
-    """`deliver` with up to `concurrency` sends in flight, for an unordered queue only (an
-    ordered stream's next item waits for its predecessor's outcome).
+    """`deliver` with up to `concurrency` sends in flight. An ordered queue keeps its order:
+    `deliverable` offers only the head of each stream (every earlier item delivered), so the sends
+    in flight are of different streams, and a stream's next item becomes due only in a later
+    round, once its predecessor's outcome is recorded (`_heads` makes sure of it).
 
     This thread does all the database work, as `deliver` does: it claims the items that fit
     into the pool (`claim_many`, one transaction; the leases keep every other worker off them),
@@ -239,8 +242,6 @@ def deliver_concurrently(
     prepared sends (network calls); they never touch Django's connections. The budget works as
     in `deliver`: no item is started after it; the sends in flight finish and are recorded. A
     worker killed mid-send leaves its claimed items to the leases' expiry."""
-    if queue.stream_field:
-        raise ValueError(f"{queue.name} is ordered: its items are sent one at a time")
     if concurrency <= 1:
         return deliver(
             queue,
@@ -252,7 +253,7 @@ def deliver_concurrently(
     ends = None if budget_seconds is None else time.monotonic() + budget_seconds
     with ThreadPoolExecutor(concurrency, thread_name_prefix="outbox-send") as pool:
         for _ in range(max_rounds):
-            due = deliverable(queue)
+            due = _heads(queue, deliverable(queue))
             in_flight: dict[Future[Outcome], Item] = {}
             delivered, spent = 0, False
             try:
@@ -273,6 +274,20 @@ def deliver_concurrently(
             if spent or delivered == 0:
                 break
     return total
+
+
+def _heads(queue: Queue[Item], items: list[Item]) -> list[Item]:
+    """At most one item of each stream of an ordered queue (the first); all of an unordered one."""
+    if not queue.stream_field:
+        return items
+    seen: set[Any] = set()
+    heads = []
+    for item in items:
+        stream = getattr(item, f"{queue.stream_field}_id")
+        if stream not in seen:
+            seen.add(stream)
+            heads.append(item)
+    return heads
 
 
 def _record_finished(
