@@ -275,6 +275,9 @@ LIANDONG_CSP = "; ".join(
 
 # How often the background worker looks for work, in seconds.
 LIANDONG_WORKER_INTERVAL = float(os.environ.get("LIANDONG_WORKER_INTERVAL", "5"))
+# How much lower than the web server the worker's rounds (deliveries, statistics, the audit seal)
+# run, as a nice increment (0: the same priority; the deadline watch always keeps the server's).
+LIANDONG_WORKER_NICE = int(os.environ.get("LIANDONG_WORKER_NICE", "10"))
 # How many notifications (SMS, group robots, e-mail) one worker sends at once (1: one at a time).
 LIANDONG_NOTIFY_CONCURRENCY = int(os.environ.get("LIANDONG_NOTIFY_CONCURRENCY", "8"))
 # How many city reports one worker sends at once, each of a different incident: one incident's

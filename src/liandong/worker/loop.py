@@ -5,6 +5,7 @@ rechecked by its action) and a killed worker loses nothing."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from django.db import close_old_connections, connection
 from liandong import clock
 from liandong.assessment.actions import draft_last_month
 from liandong.audit import context as audit_context
-from liandong.audit.services import do_seal
+from liandong.audit.services import SEAL_BATCH, do_seal
 from liandong.citylink.delivery import deliver_reports
 from liandong.incidents.actions import do_anonymise_closed_incidents, sweep_attachment_files
 from liandong.incidents.actions.digest import do_send_daily_digests
@@ -134,8 +135,42 @@ TASKS = (
 )
 
 
-#: The rounds' tasks when the watch has its own thread (`run_forever`): everything but the watch.
-ROUND_TASKS = tuple(task for task in TASKS if task is not sweep_overdue_deadlines)
+class Paced:
+    """A task that `run_forever`'s rounds run at most every `seconds` (and again at once after a
+    run that handled `full` items or more: a backlog). Under a storm the rounds come back to back;
+    housekeeping then gathers into bigger batches instead of paying its statements every round.
+    Nothing waits for it meanwhile: the statistics refresh their facts before every read, and the
+    audit seal and the triage records serve later reviews."""
+
+    def __init__(self, task: Callable[[], int], seconds: float, full: int | None = None) -> None:
+        self.task, self.seconds, self.full = task, seconds, full
+        self.__name__ = task.__name__
+        self._next = 0.0
+
+    def __call__(self) -> int:
+        if time.monotonic() < self._next:
+            return 0
+        done = self.task()
+        backlog = self.full is not None and done >= self.full
+        self._next = 0.0 if backlog else time.monotonic() + self.seconds
+        return done
+
+
+#: The rounds' tasks when the watch has its own thread (`run_forever`): everything but the watch,
+#: the housekeeping paced. `run_once` (tests, `liandong worker --once`) runs every task in TASKS.
+ROUND_TASKS: tuple[Callable[[], int], ...] = (
+    send_city_reports,
+    send_notifications,
+    recompute_deadlines_for_calendar,
+    Paced(send_daily_digests, 30.0),
+    Paced(draft_monthly_bulletin, 60.0),
+    Paced(sweep_attachment_files, 60.0),
+    anonymise_old_incidents,
+    Paced(refresh_statistics, 5.0, full=BATCH * 5),
+    Paced(seal_audit_trail, 5.0, full=SEAL_BATCH * 10),
+    Paced(write_triage_records, 5.0, full=BATCH),
+    retrain_triage_model,
+)
 
 
 def run_once(tasks: tuple[Callable[[], int], ...] = TASKS) -> int:
@@ -163,6 +198,7 @@ def run_forever(*, interval: float, stop: threading.Event | None = None) -> None
     log.info("worker started (every %.1f s)", interval)
     watch = threading.Thread(target=watch_forever, kwargs={"stop": stop}, name="liandong-watch")
     watch.start()
+    lower_this_thread(settings.LIANDONG_WORKER_NICE)
     try:
         while not stop.is_set():
             close_old_connections()
@@ -175,6 +211,20 @@ def run_forever(*, interval: float, stop: threading.Event | None = None) -> None
         stop.set()
         watch.join()
         close_old_connections()
+
+
+def lower_this_thread(increment: int) -> None:
+    """Run the rounds (and the send pools they start) at a lower CPU priority than the web server
+    and the watch, which was started before: when a storm keeps every core busy, the office's and
+    the units' requests and the deadline watch come first, and the deliveries catch up as soon as
+    a core is free (ADR 25). On Linux a nice value belongs to the thread that sets it; where
+    lowering is refused or unknown, the rounds keep the usual priority."""
+    if increment <= 0 or not hasattr(os, "nice"):
+        return
+    try:
+        os.nice(increment)
+    except OSError:
+        log.warning("could not lower the rounds' priority by %d", increment)
 
 
 def watch_forever(*, stop: threading.Event) -> None:
