@@ -58,8 +58,10 @@ def dispatched_out(request: HttpRequest, instructions: list[Instruction]) -> dic
 
 
 def instruction_out(request: HttpRequest, instruction_id: int) -> dict[str, Any]:
+    """The instruction as this user sees it now, read once through the gate (an action's answer
+    reads it again after the change: its state, clocks and actions are the new ones)."""
     user = user_of(request)
-    instruction = selectors.instruction_for(user, access.access_instruction(user, instruction_id))
+    instruction = selectors.access_instruction_loaded(user, instruction_id)
     return selectors.instruction_dict(user, instruction)
 
 
