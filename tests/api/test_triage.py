@@ -148,7 +148,7 @@ def test_the_worker_retrains_on_schedule_when_there_is_enough_new(settings):
     assert do_retrain_if_due() == 0  # not due again for a week
 
 
-def test_a_worker_round_never_reads_a_stored_model(settings, monkeypatch):
+def test_a_worker_round_never_reads_a_stored_model(settings):
     """A stored model is megabytes: the rounds (back to back under a storm) ask whether training
     is due at most every few minutes, and never read a model to find out."""
     from django.db import connection
@@ -158,13 +158,15 @@ def test_a_worker_round_never_reads_a_stored_model(settings, monkeypatch):
 
     settings.LIANDONG_TRIAGE_RETRAIN_DAYS = 7
     do_train_model(trained_by="测试")
-    monkeypatch.setattr(loop, "_next_retrain_check", 0.0)
+    (retrain,) = [t for t in loop.ROUND_TASKS if t.__name__ == "retrain_triage_model"]
+    assert isinstance(retrain, loop.Paced)
+    retrain = loop.Paced(retrain.task, retrain.seconds)  # as a fresh worker's rounds hold it
     with CaptureQueriesContext(connection) as first:
-        assert loop.retrain_triage_model() == 0  # trained today: not due
+        assert retrain() == 0  # trained today: not due
     assert first.captured_queries
     assert not any("blob" in q["sql"] for q in first.captured_queries)
     with CaptureQueriesContext(connection) as second:
-        assert loop.retrain_triage_model() == 0
+        assert retrain() == 0
     assert not second.captured_queries  # asked again only after RETRAIN_CHECK_EVERY_SECONDS
 
 

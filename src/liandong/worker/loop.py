@@ -80,18 +80,13 @@ def write_triage_records() -> int:
     return do_write_triage_records(limit=BATCH, budget_seconds=DELIVERY_BUDGET_SECONDS)
 
 
-#: Whether a new triage model is due is asked at most this often: it is due once a week, and a
-#: storm's rounds come back to back.
+#: Whether a new triage model is due is asked at most this often in the rounds (`Paced`): it is
+#: due once a week, and a storm's rounds come back to back.
 RETRAIN_CHECK_EVERY_SECONDS = 300.0
-_next_retrain_check = 0.0
 
 
 def retrain_triage_model() -> int:
     """A new triage model when one is due (LIANDONG_TRIAGE_RETRAIN_DAYS)."""
-    global _next_retrain_check
-    if time.monotonic() < _next_retrain_check:
-        return 0
-    _next_retrain_check = time.monotonic() + RETRAIN_CHECK_EVERY_SECONDS
     return do_retrain_if_due()
 
 
@@ -169,7 +164,7 @@ ROUND_TASKS: tuple[Callable[[], int], ...] = (
     Paced(refresh_statistics, 5.0, full=BATCH * 5),
     Paced(seal_audit_trail, 5.0, full=SEAL_BATCH * 10),
     Paced(write_triage_records, 5.0, full=BATCH),
-    retrain_triage_model,
+    Paced(retrain_triage_model, RETRAIN_CHECK_EVERY_SECONDS),
 )
 
 
