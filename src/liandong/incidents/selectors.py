@@ -131,16 +131,8 @@ def _instruction_loaded(qs: QuerySet[Instruction]) -> Instruction | None:
     return found
 
 
-def instruction_for(user: User, instruction: Instruction) -> Instruction:
-    """The instruction again, with what its view needs loaded (the caller passed the gate)."""
-    found = _instruction_loaded(access.visible_instructions(user).filter(pk=instruction.pk))
-    if found is None:
-        raise Instruction.DoesNotExist
-    return found
-
-
 def access_instruction_loaded(user: User, pk: int) -> Instruction:
-    """access.access_instruction and instruction_for in one read: the instruction through the
+    """access.access_instruction and the view's read in one: the instruction through the
     gate (not found when this user may not see it), with what its view needs loaded."""
     found = _instruction_loaded(access.visible_instructions(user).filter(pk=pk))
     if found is None:
