@@ -24,7 +24,23 @@ class Context:
     path: str = ""
     request: Any = None  # the HttpRequest, to read its signed-in user lazily
 
+    def kept(self) -> dict[str, Any]:
+        """What an entry takes from this context, as plain JSON, to be written later in its
+        name (a city hand-over's receipt is recorded by the worker: ADR 26)."""
+        return {
+            "method": self.method,
+            "token_prefix": self.token_prefix,
+            "ip": self.ip,
+            "request_id": self.request_id,
+            "path": self.path,
+        }
 
+    @classmethod
+    def from_kept(cls, kept: dict[str, Any]) -> Context:
+        return cls(**{name: kept[name] for name in _KEPT if name in kept})
+
+
+_KEPT = ("method", "token_prefix", "ip", "request_id", "path")
 _NOBODY = Context()
 _current: ContextVar[Context | None] = ContextVar("liandong_audit_context", default=None)
 

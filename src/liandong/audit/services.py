@@ -5,6 +5,7 @@ the hash chain, one sealer at a time."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -67,10 +68,10 @@ def event_fields(event: Any) -> dict[str, Any]:
     return {name: getattr(event, name) for name in EVENT_FIELDS}
 
 
-def _actor(actor: Any) -> tuple[int | None, str]:
+def _actor(actor: Any, ctx: context.Context) -> tuple[int | None, str]:
     if actor is not None and getattr(actor, "pk", None) is not None:
         return actor.pk, str(getattr(actor, "display_name", "") or actor)[:150]
-    request = context.current().request
+    request = ctx.request
     user = getattr(request, "user", None) if request is not None else None
     if user is not None and user.is_authenticated:
         return user.pk, str(user.display_name)[:150]
@@ -116,12 +117,14 @@ def _entry(
     data: dict[str, Any] | None = None,
     event_id: int | None = None,
     ip: str | None = None,
+    acting: context.Context | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
-    """One entry, digest included, not yet saved."""
-    ctx = context.current()
-    actor_id, label = _actor(actor)
+    """One entry, digest included, not yet saved; by default in the current context, now."""
+    ctx = acting or context.current()
+    actor_id, label = _actor(actor, ctx)
     entry = AuditEntry(
-        at=clock.now(),
+        at=at or clock.now(),
         kind=AuditKind(kind),
         actor_id=actor_id,
         actor_label=(actor_label or label)[:150],
@@ -140,8 +143,13 @@ def _entry(
 
 
 def _event_entry(event: Any, label: str) -> AuditEntry:
+    """An event may carry `audit_as` (a context and a moment): it records a request that was
+    answered earlier, and its entry names that request and moment (actions/receipts.py)."""
     name = algorithm()
+    acting, at = getattr(event, "audit_as", (None, None))
     return _entry(
+        acting=acting,
+        at=at,
         kind=AuditKind.EVENT,
         summary=f"{label}：{event.summary}"[:300],
         actor=event.actor,

@@ -112,6 +112,10 @@ class Incident(models.Model):
     raw_request = models.JSONField("原始请求", default=dict, blank=True)
     raw_body = models.TextField("原始报文", blank=True)
     content_hash = models.CharField("内容摘要", max_length=64, blank=True)
+    # A city hand-over's receipt still to be recorded (actions/receipts.py, ADR 26): who handed it
+    # over and in which request, for its event, audit entry and the office's notification; empty
+    # (NULL) once they are written.
+    receipt_pending = models.JSONField("待记录的接收", null=True, blank=True, editable=False)
     # Triage (研判)
     incident_class = models.CharField(
         "处置类别", max_length=20, choices=IncidentClass.choices, blank=True
@@ -160,6 +164,12 @@ class Incident(models.Model):
             models.Index(fields=["received_at"], name="incident_received"),
             # repeat calls (repeat_selectors.py): the same caller's recent incidents
             models.Index(fields=["caller_phone", "received_at"], name="incident_caller_phone"),
+            # the worker's receipts to record: only the few still pending are in it
+            models.Index(
+                fields=["id"],
+                name="incident_receipt_pending",
+                condition=models.Q(receipt_pending__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

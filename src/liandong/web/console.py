@@ -228,17 +228,19 @@ def data_version() -> str | None:
 
     PostgreSQL: the live signal's version (common/live_signal.py; None while its listener is not
     connected). SQLite: one cheap query; SQLite lets one transaction write at a time, so new ids
-    only grow in commit order: every change appends an event, and a parked city report records
-    an attempt."""
+    only grow in commit order: every change appends an event, a city hand-over adds its incident
+    before the worker records its receipt's event (ADR 26), and a parked city report records an
+    attempt."""
     if connection.vendor == "postgresql":
         return live_signal.version()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(id) FROM {Event._meta.db_table}),"
+            f" (SELECT MAX(id) FROM {Incident._meta.db_table}),"
             f" (SELECT MAX(id) FROM {ReportAttempt._meta.db_table})"
         )
-        events, attempts = cursor.fetchone()
-    return f"s{events or 0}.{attempts or 0}"
+        events, incidents, attempts = cursor.fetchone()
+    return f"s{events or 0}.{incidents or 0}.{attempts or 0}"
 
 
 #: A version is trusted this long at most: a process killed between a commit and its

@@ -20,6 +20,8 @@ from liandong.audit.services import SEAL_BATCH, do_seal
 from liandong.citylink.delivery import deliver_reports
 from liandong.incidents.actions import do_anonymise_closed_incidents, sweep_attachment_files
 from liandong.incidents.actions.digest import do_send_daily_digests
+from liandong.incidents.actions.receipts import CHUNK as RECEIPT_CHUNK
+from liandong.incidents.actions.receipts import do_record_receipts
 from liandong.incidents.actions.recompute import recompute_for_a_while, recompute_waiting
 from liandong.incidents.actions.watch import next_watch_moment, watch_until_idle
 from liandong.notifications.delivery import deliver_notifications
@@ -50,6 +52,18 @@ def recompute_deadlines_for_calendar() -> int:
 #: Each delivery queue gets at most this long per round: under a backlog (a storm) the deadline
 #: watch, which runs first in every round, is never kept waiting behind a long queue of sends.
 DELIVERY_BUDGET_SECONDS = 1.0
+
+
+#: The city's receipts are recorded at most this often in the rounds (sooner after a full chunk):
+#: the console lists a new incident at once (its live signal); the office's notification and the
+#: timeline's first event may wait this long, and a storm's receipts gather into bigger batches.
+RECEIPTS_EVERY_SECONDS = 1.0
+
+
+def record_city_receipts() -> int:
+    """The receipts of the city's hand-overs accepted since: their events, audit entries and the
+    office's notifications (ADR 26)."""
+    return do_record_receipts(budget_seconds=DELIVERY_BUDGET_SECONDS)
 
 
 def send_city_reports() -> int:
@@ -116,6 +130,7 @@ def anonymise_old_incidents() -> int:
 
 TASKS = (
     sweep_overdue_deadlines,
+    record_city_receipts,
     send_city_reports,
     send_notifications,
     recompute_deadlines_for_calendar,
@@ -154,6 +169,7 @@ class Paced:
 #: The rounds' tasks when the watch has its own thread (`run_forever`): everything but the watch,
 #: the housekeeping paced. `run_once` (tests, `liandong worker --once`) runs every task in TASKS.
 ROUND_TASKS: tuple[Callable[[], int], ...] = (
+    Paced(record_city_receipts, RECEIPTS_EVERY_SECONDS, full=RECEIPT_CHUNK),
     send_city_reports,
     send_notifications,
     recompute_deadlines_for_calendar,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from liandong import clock
+from liandong.incidents.actions.receipts import do_record_receipts
 from liandong.incidents.models import Event, Incident
 from tests.citylink.conftest import incident_payload
 from tests.citylink.inbound.support import assert_error, dispatch, raw_request, snapshot
@@ -48,6 +49,7 @@ def test_given_the_same_body_again_then_200_with_the_same_body_and_one_incident(
     assert again.status_code == 200
     assert again.json() == first.json()
     assert Incident.objects.filter(incident_id=payload["incident_id"]).count() == 1
+    do_record_receipts()  # the receipt's event (ADR 26): one, not one per copy
     assert Event.objects.filter(incident__incident_id=payload["incident_id"]).count() == 1
 
 

@@ -16,10 +16,12 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from liandong import clock
+from liandong.audit import context as audit_context
 from liandong.citylink import peers, signing
 from liandong.citylink.models import CityPeer, KeyDirection, PeerKey
 from liandong.citylink.peers import do_add_peer_key, do_revoke_peer_key
 from liandong.incidents.actions import kernel
+from liandong.incidents.actions.receipts import do_record_receipts
 from liandong.incidents.models import Event, Incident, Notification
 from liandong.units.models import Unit
 from tests.citylink.conftest import CITY_SECRET, City, incident_payload
@@ -54,18 +56,26 @@ def _keep_the_test_connection() -> Iterator[None]:
     request_finished.connect(close_old_connections)
 
 
-def test_a_warm_intake_reads_nothing_and_writes_its_four_rows(city: City) -> None:
-    """The incident, its event and audit entry, the office's notification; no statistics queue
-    row (an incident without instructions has no facts yet: stats/facts.py NO_FACTS_YET)."""
+def test_a_warm_intake_reads_nothing_and_writes_the_incident_alone(city: City) -> None:
+    """The request writes the incident with its receipt pending; the worker's step writes the
+    receipt's event, audit entry and the office's notification, one insert each for a batch,
+    and clears the marker (ADR 26). No statistics queue row (an incident without instructions
+    has no facts yet: stats/facts.py NO_FACTS_YET)."""
     assert city.post_incident(incident_payload()).status_code == 201  # warms the caches
+    assert do_record_receipts() == 1  # and the office's, the templates'
     with CaptureQueriesContext(connection) as ctx:
         response = city.post_incident(incident_payload())
+        assert city.post_incident(incident_payload()).status_code == 201
     assert response.status_code == 201, response.content
+    assert _statements(ctx) == ["INSERT incidents_incident", "INSERT incidents_incident"]
+    with CaptureQueriesContext(connection) as ctx:
+        assert do_record_receipts() == 2
     assert _statements(ctx) == [
-        "INSERT incidents_incident",
+        "SELECT incidents_incident",
         "INSERT incidents_event",
         "INSERT audit_auditentry",
         "INSERT incidents_notification",
+        "UPDATE incidents_incident",
     ]
 
 
@@ -77,6 +87,7 @@ def test_a_repeat_costs_the_failed_insert_and_one_look_up(city: City) -> None:
     assert again.status_code == 200
     assert _statements(ctx) == ["INSERT incidents_incident", "SELECT incidents_incident"]
     assert Incident.objects.filter(incident_id=payload["incident_id"]).count() == 1
+    do_record_receipts()
     assert Event.objects.filter(incident__incident_id=payload["incident_id"]).count() == 1
     changed = dict(payload, content="另一件事")
     assert_error(city.post_incident(changed), 409, "conflict")
@@ -168,6 +179,8 @@ def test_the_office_is_read_once_and_again_after_it_changes(
 def test_an_intake_notifies_the_office(city: City) -> None:
     payload = incident_payload()
     assert city.post_incident(payload).status_code == 201
+    assert not Notification.objects.exists()  # the worker's step writes it
+    do_record_receipts()
     note = Notification.objects.get(incident__incident_id=payload["incident_id"])
     assert note.unit_id == kernel.office_unit().pk and note.kind == "new_incident"
 
@@ -226,12 +239,17 @@ def test_the_city_interface_is_served_by_its_lean_handler_with_the_headers_that_
     assert "Content-Security-Policy" in headers
     assert not any(name == "Set-Cookie" for name, _ in header_list)  # no session, no CSRF cookie
     assert "Cookie" not in headers.get("Vary", "")
-    # The audit entry of the event says the city's signature authenticated it, with the request id.
+    # The audit entry of the event, written by the worker's step, says the city's signature
+    # authenticated it, with the request's id, address and moment.
     from liandong.audit.models import AuditEntry
 
-    entry = AuditEntry.objects.get(target=f"incident:{Incident.objects.get().pk}")
+    with audit_context.acting(method="worker", request=None):
+        do_record_receipts()
+    incident = Incident.objects.get()
+    entry = AuditEntry.objects.get(target=f"incident:{incident.pk}")
     assert (entry.auth_method, entry.token_prefix) == ("city", city.peer.peer_id[:12])
     assert entry.request_id == "req-from-city-0001"
+    assert (entry.ip, entry.at) == ("127.0.0.1", incident.accepted_at)
 
 
 def test_the_rest_of_the_site_keeps_the_full_stack() -> None:

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 
 from liandong import clock
 from liandong.accounts.models import User
+from liandong.audit import context as audit_context
+from liandong.common import live_signal
 from liandong.common.errors import Conflict, InvalidInput
 from liandong.incidents.actions.decisions import do_urge_instruction
 from liandong.incidents.actions.kernel import (
@@ -149,9 +151,12 @@ def do_receive_city_incident(
 
 @transaction.atomic
 def _store_city_incident(fields: dict[str, Any]) -> Incident:
+    """The incident alone; its receipt (event, audit entry, the office's notification) is
+    recorded by the worker, in the name of this request (receipts.py, ADR 26)."""
     incident = Incident.objects.create(
         source=Source.CITY,
         accepted_at=clock.now(),
+        receipt_pending=audit_context.current().kept(),
         **_urgency(
             fields["content"],
             fields["address"],
@@ -160,20 +165,7 @@ def _store_city_incident(fields: dict[str, Any]) -> Incident:
         ),
         **fields,
     )
-    append_event(
-        incident=incident,
-        kind=EventKind.RECEIVED,
-        summary=f"收到市平台警情：{incident.address}",
-        actor=None,
-        actor_label_text="市安管平台",
-        after={"status": incident.status},
-    )
-    notify(
-        unit=office_unit(),
-        incident=incident,
-        kind="new_incident",
-        text=f"新警情待研判：{incident.address}",
-    )
+    live_signal.changed()  # the console lists it at once
     return incident
 
 

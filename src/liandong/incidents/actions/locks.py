@@ -4,7 +4,7 @@
 
 Two incidents (a merge) are locked in ascending primary key. City-report rows are locked only while
 their incident is held (a report is written or resent) or alone (a delivery attempt), never the
-other way round. Inserting a row that references an incident (an event, a report) takes a key-share
+other way round. Locking an incident records its city receipt if that is still pending. Inserting a row that references an incident (an event, a report) takes a key-share
 lock on it in PostgreSQL, so an action that will append an event must hold its incident first: the
 deadline watch therefore locks the incident and the instruction before the deadline, exactly as a
 sign or an accept does, and the two can only queue, never deadlock.
@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from django.db import models
 
+from liandong.incidents.actions.receipts import record_receipts
 from liandong.incidents.models import (
     Attachment,
     Deadline,
@@ -31,8 +32,12 @@ from liandong.incidents.models import (
 
 
 def lock_incident(incident: Incident | int) -> Incident:
+    """The incident, locked; a city hand-over's receipt still pending is recorded first, so
+    whatever the caller appends comes after it on the timeline (receipts.py)."""
     pk = incident if isinstance(incident, int) else incident.pk
-    return Incident.objects.select_for_update().get(pk=pk)
+    locked = Incident.objects.select_for_update().get(pk=pk)
+    record_receipts([locked])
+    return locked
 
 
 def lock_incidents(*pks: int) -> dict[int, Incident]:
@@ -40,6 +45,7 @@ def lock_incidents(*pks: int) -> dict[int, Incident]:
     locked: dict[int, Incident] = {}
     for pk in sorted(set(pks)):
         locked[pk] = Incident.objects.select_for_update().get(pk=pk)
+    record_receipts(list(locked.values()))
     return locked
 
 
