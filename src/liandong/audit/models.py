@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 
 from liandong.audit.kinds import AUDIT_KIND_LABELS, AUTH_METHOD_LABELS
+from liandong.common.indexes import set_keys_index
 
 
 class AuditEntry(models.Model):
@@ -17,7 +18,7 @@ class AuditEntry(models.Model):
         "类别", max_length=30, choices=[(str(k), v) for k, v in AUDIT_KIND_LABELS.items()]
     )
     # Plain numbers, not foreign keys: the trail must outlive and never block what it records.
-    actor_id = models.BigIntegerField("操作人编号", null=True, blank=True, db_index=True)
+    actor_id = models.BigIntegerField("操作人编号", null=True, blank=True)  # Meta.indexes
     actor_label = models.CharField("操作人", max_length=150, blank=True)
     auth_method = models.CharField(
         "认证方式", max_length=20, blank=True, choices=list(AUTH_METHOD_LABELS.items())
@@ -36,6 +37,8 @@ class AuditEntry(models.Model):
         verbose_name = "审计记录"
         verbose_name_plural = "审计记录"
         ordering = ["-id"]
+        # the city's, the worker's and the system's entries have no actor
+        indexes = [*set_keys_index("audit", "actor_id")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.summary}"

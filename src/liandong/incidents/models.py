@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
+from liandong.common.indexes import set_keys_index
 from liandong.incidents.events import EVENT_KIND_LABELS
 from liandong.incidents.lifecycle import (
     DEADLINE_STATE_LABELS,
@@ -107,6 +108,7 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial: Meta.indexes
     )
     claimed_at = models.DateTimeField("开始研判时间", null=True, blank=True)
     raw_request = models.JSONField("原始请求", default=dict, blank=True)
@@ -122,7 +124,11 @@ class Incident(models.Model):
     )
     level = models.PositiveSmallIntegerField("指令级别", choices=Level.choices, null=True)
     category = models.ForeignKey(
-        "units.Category", verbose_name="事项类别", null=True, on_delete=models.PROTECT
+        "units.Category",
+        verbose_name="事项类别",
+        null=True,
+        on_delete=models.PROTECT,
+        db_index=False,  # partial: Meta.indexes
     )
     street = models.ForeignKey(
         "units.Unit",
@@ -130,12 +136,18 @@ class Incident(models.Model):
         null=True,
         on_delete=models.PROTECT,
         related_name="street_incidents",
+        db_index=False,  # partial: Meta.indexes
     )
     triage_note = models.TextField("研判意见", blank=True)
     dispatched_at = models.DateTimeField("派发时间", null=True)
     # Outcomes
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入警情", null=True, on_delete=models.PROTECT, related_name="repeats"
+        "self",
+        verbose_name="并入警情",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="repeats",
+        db_index=False,  # partial: Meta.indexes
     )
     return_reason = models.TextField("退回原因", blank=True)
     outcome = models.TextField("办结情况", blank=True)
@@ -152,6 +164,7 @@ class Incident(models.Model):
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial: Meta.indexes
     )
 
     class Meta:
@@ -169,6 +182,11 @@ class Incident(models.Model):
                 fields=["id"],
                 name="incident_receipt_pending",
                 condition=models.Q(receipt_pending__isnull=False),
+            ),
+            # Keys that a new incident (a city hand-over) leaves empty are indexed only where
+            # set: every insert and update would otherwise add an entry for NULL to each.
+            *set_keys_index(
+                "incident", "claimed_by", "category", "street", "merged_into", "created_by"
             ),
         ]
 
@@ -441,7 +459,12 @@ class Event(models.Model):
         Incident, verbose_name="警情", on_delete=models.PROTECT, related_name="events"
     )
     instruction = models.ForeignKey(
-        Instruction, verbose_name="指令", null=True, on_delete=models.PROTECT, related_name="events"
+        Instruction,
+        verbose_name="指令",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,  # partial: Meta.indexes
     )
     kind = models.CharField("事件", max_length=40, choices=_choices(EVENT_KIND_LABELS))
     summary = models.CharField("摘要", max_length=300)
@@ -451,6 +474,7 @@ class Event(models.Model):
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # partial: Meta.indexes
     )
     actor_label = models.CharField("操作方", max_length=100)
     occurred_at = models.DateTimeField("时间")
@@ -462,6 +486,8 @@ class Event(models.Model):
         verbose_name = "事件"
         verbose_name_plural = "事件记录"
         ordering = ["occurred_at", "id"]
+        # the city's receipts and the watch's events have neither
+        indexes = [*set_keys_index("event", "instruction", "actor")]
 
     def __str__(self) -> str:
         return self.summary
