@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import models
 
 from liandong.common.indexes import set_keys_index
-from liandong.incidents.events import EVENT_KIND_LABELS
 from liandong.incidents.lifecycle import (
     DEADLINE_STATE_LABELS,
     FINAL_INSTRUCTION_VALUES,
@@ -25,6 +24,7 @@ from liandong.sla.watch import Watched, next_moment
 __all__ = [
     "DeadlineState",
     "DigestRun",
+    "Event",
     "ExtensionRequest",
     "IncidentStatus",
     "InstructionState",
@@ -452,49 +452,9 @@ class CallBack(models.Model):
         return f"回访 {self.get_satisfaction_display()}"
 
 
-class Event(models.Model):
-    """An append-only record of every change: the timeline and the audit trail."""
-
-    incident = models.ForeignKey(
-        Incident, verbose_name="警情", on_delete=models.PROTECT, related_name="events"
-    )
-    instruction = models.ForeignKey(
-        Instruction,
-        verbose_name="指令",
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="events",
-        db_index=False,  # partial: Meta.indexes
-    )
-    kind = models.CharField("事件", max_length=40, choices=_choices(EVENT_KIND_LABELS))
-    summary = models.CharField("摘要", max_length=300)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,  # partial: Meta.indexes
-    )
-    actor_label = models.CharField("操作方", max_length=100)
-    occurred_at = models.DateTimeField("时间")
-    before = models.JSONField("变更前", default=dict, blank=True)
-    after = models.JSONField("变更后", default=dict, blank=True)
-    data = models.JSONField("详情", default=dict, blank=True)
-
-    class Meta:
-        verbose_name = "事件"
-        verbose_name_plural = "事件记录"
-        ordering = ["occurred_at", "id"]
-        # the city's receipts and the watch's events have neither
-        indexes = [*set_keys_index("event", "instruction", "actor")]
-
-    def __str__(self) -> str:
-        return self.summary
-
-
-# The units' requests and the urges live in their own module, as does the inbox (notifications,
-# who read them, the daily digest).
+# The timeline's events, the units' requests and the urges live in modules of their own, as does
+# the inbox (notifications, who read them, the daily digest).
+from liandong.incidents.event_models import Event  # noqa: E402
 from liandong.incidents.inbox_models import (  # noqa: E402
     DigestRun,
     Notification,
