@@ -13,6 +13,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
+#: The fields a context keeps for an entry written later (`Context.kept`).
+_KEPT = ("method", "token_prefix", "ip", "request_id", "path")
+
 
 @dataclass(frozen=True)
 class Context:
@@ -27,20 +30,13 @@ class Context:
     def kept(self) -> dict[str, Any]:
         """What an entry takes from this context, as plain JSON, to be written later in its
         name (a city hand-over's receipt is recorded by the worker: ADR 26)."""
-        return {
-            "method": self.method,
-            "token_prefix": self.token_prefix,
-            "ip": self.ip,
-            "request_id": self.request_id,
-            "path": self.path,
-        }
+        return {name: getattr(self, name) for name in _KEPT}
 
     @classmethod
     def from_kept(cls, kept: dict[str, Any]) -> Context:
         return cls(**{name: kept[name] for name in _KEPT if name in kept})
 
 
-_KEPT = ("method", "token_prefix", "ip", "request_id", "path")
 _NOBODY = Context()
 _current: ContextVar[Context | None] = ContextVar("liandong_audit_context", default=None)
 

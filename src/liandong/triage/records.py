@@ -16,12 +16,12 @@ used to be skipped: the record is a by-product, never a reason to stop."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Subquery
 
+from liandong.common.chunks import in_chunks
 from liandong.triage.learn import Example, labels_only
 from liandong.triage.models import ModelVersion, PendingTriageRecord, TriageRecord
 from liandong.triage.proposal import Proposal, StreetAnswer, propose
@@ -67,21 +67,18 @@ def do_write_triage_records(
 ) -> int:
     """Write the records of the queued dispatches (all, at most `limit` queue rows, or chunks
     until `budget_seconds` have gone); the number of queue rows handled."""
-    handled = 0
-    started = time.monotonic()
-    while limit is None or handled < limit:
-        if budget_seconds is not None and time.monotonic() - started >= budget_seconds:
-            break
-        size = CHUNK if limit is None else min(CHUNK, limit - handled)
-        with transaction.atomic():
-            claim = PendingTriageRecord.objects.select_for_update(skip_locked=True)
-            queued = list(claim.order_by("pk")[:size])
-            if not queued:
-                break
+    return in_chunks(_write_chunk, size=CHUNK, limit=limit, budget_seconds=budget_seconds)
+
+
+def _write_chunk(size: int) -> int:
+    """Claim up to `size` queue rows, write their records and drop the rows, in one transaction."""
+    with transaction.atomic():
+        claim = PendingTriageRecord.objects.select_for_update(skip_locked=True)
+        queued = list(claim.order_by("pk")[:size])
+        if queued:
             _write(queued)
             PendingTriageRecord.objects.filter(pk__in=[q.pk for q in queued]).delete()
-        handled += len(queued)
-    return handled
+    return len(queued)
 
 
 def _write(queued: list[PendingTriageRecord]) -> None:

@@ -76,7 +76,7 @@ def test_a_supplement_from_the_city_before_the_worker_comes_after_the_receipt(ci
     assert kinds == [EventKind.RECEIVED, EventKind.SUPPLEMENTED]
 
 
-def test_a_batch_costs_the_same_statements_as_one(
+def test_a_batch_of_receipts_costs_a_handful_of_statements_not_some_per_receipt(
     city: City, django_assert_max_num_queries
 ) -> None:
     for _ in range(2):

@@ -4,7 +4,8 @@
 
 Two incidents (a merge) are locked in ascending primary key. City-report rows are locked only while
 their incident is held (a report is written or resent) or alone (a delivery attempt), never the
-other way round. Locking an incident records its city receipt if that is still pending. Inserting a row that references an incident (an event, a report) takes a key-share
+other way round. Locking an incident records its city receipt if that is still pending
+(receipts.py). Inserting a row that references an incident (an event, a report) takes a key-share
 lock on it in PostgreSQL, so an action that will append an event must hold its incident first: the
 deadline watch therefore locks the incident and the instruction before the deadline, exactly as a
 sign or an accept does, and the two can only queue, never deadlock.

@@ -15,17 +15,14 @@ recorded once is never recorded again (the marker is cleared in the same transac
 
 from __future__ import annotations
 
-import time
-
 from django.db import transaction
 
 from liandong.audit.context import Context
+from liandong.common.chunks import in_chunks
 from liandong.incidents.actions.kernel import append_events, notify_many, office_unit
 from liandong.incidents.events import EventKind
-from liandong.incidents.models import Event, Incident, Notification
+from liandong.incidents.models import Event, Incident, Notification, Source
 
-#: How the timeline names who handed the incident over.
-CITY_LABEL = "市安管平台"
 #: Incidents per transaction in the worker.
 CHUNK = 500
 #: What a receipt reads of its incident (the row also holds the city's whole request).
@@ -45,7 +42,7 @@ def record_receipts(incidents: list[Incident]) -> int:
             kind=EventKind.RECEIVED,
             summary=f"收到市平台警情：{incident.address}",
             actor=None,
-            actor_label=CITY_LABEL,
+            actor_label=Source.CITY.label,  # who handed it over
             occurred_at=incident.accepted_at,
             after={"status": incident.status},
         )
@@ -77,18 +74,13 @@ def record_receipts(incidents: list[Incident]) -> int:
 def do_record_receipts(*, limit: int | None = None, budget_seconds: float | None = None) -> int:
     """The worker's step: the pending receipts, oldest first, in chunks of their own
     transaction (all, at most `limit`, or until `budget_seconds` have gone); how many."""
-    recorded = 0
-    started = time.monotonic()
-    while limit is None or recorded < limit:
-        if budget_seconds is not None and time.monotonic() - started >= budget_seconds:
-            break
-        size = CHUNK if limit is None else min(CHUNK, limit - recorded)
-        with transaction.atomic():
-            claim = Incident.objects.select_for_update(skip_locked=True).only(*RECEIPT_FIELDS)
-            batch = list(claim.filter(receipt_pending__isnull=False).order_by("pk")[:size])
-            if not batch:
-                break
-            recorded += record_receipts(batch)
-        if len(batch) < size:
-            break
-    return recorded
+    return in_chunks(_record_chunk, size=CHUNK, limit=limit, budget_seconds=budget_seconds)
+
+
+def _record_chunk(size: int) -> int:
+    """Claim up to `size` incidents with a pending receipt and record them, in one transaction."""
+    with transaction.atomic():
+        claim = Incident.objects.select_for_update(skip_locked=True).only(*RECEIPT_FIELDS)
+        return record_receipts(
+            list(claim.filter(receipt_pending__isnull=False).order_by("pk")[:size])
+        )
