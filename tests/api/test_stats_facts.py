@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.forms.models import model_to_dict
 
+from liandong import clock
 from liandong.common.errors import DomainError
 from liandong.incidents import actions
 from liandong.incidents.models import Instruction
@@ -184,7 +185,7 @@ def test_the_set_based_rebuild_writes_exactly_the_rows_the_refresh_writes(db, fr
     StaleIncident.objects.bulk_create(
         StaleIncident(incident_pk=pk) for pk in Incident.objects.values_list("pk", flat=True)
     )
-    do_refresh_facts()
+    do_refresh_facts(set_based=False)
     refreshed = facts()
     counted = {k for f in refreshed.values() for k, v in f.items() if v and k.endswith(COUNTED)}
     assert counted == {
@@ -201,3 +202,46 @@ def test_the_set_based_rebuild_writes_exactly_the_rows_the_refresh_writes(db, fr
     InstructionFact.objects.update(sign_minutes=-1.0, urges_city=9, called_back=9, tier=3)
     do_rebuild_all_facts(set_based=True)
     assert facts() == refreshed
+
+
+def test_the_set_based_refresh_writes_the_rows_of_the_python_refresh_and_only_what_changed(
+    db, frozen_at
+):
+    """The worker's refresh on PostgreSQL (one statement per batch) against the Python refresh;
+    a fact already right is not written and its day keeps its cache token."""
+    from django.db import connection
+
+    from liandong.incidents.models import Incident
+    from liandong.stats.models import FactDay
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based refresh is PostgreSQL's")
+    frozen_at("2026-11-30T09:00:00.250001+08:00")
+    _history()
+    everything = list(Incident.objects.values_list("pk", flat=True))
+
+    def refresh(set_based: bool) -> None:
+        StaleIncident.objects.bulk_create(StaleIncident(incident_pk=pk) for pk in everything)
+        do_refresh_facts(set_based=set_based)
+        assert not StaleIncident.objects.exists()
+
+    refresh(set_based=False)
+    refreshed = facts()
+    InstructionFact.objects.all().delete()
+    refresh(set_based=True)
+    assert facts() == refreshed
+
+    tokens = dict(FactDay.objects.values_list("day", "token"))
+    refresh(set_based=True)
+    assert dict(FactDay.objects.values_list("day", "token")) == tokens  # nothing changed
+
+    one = InstructionFact.objects.order_by("pk").first()
+    InstructionFact.objects.filter(pk=one.pk).update(urges_city=9, sign_minutes=-1.0)
+    refresh(set_based=True)
+    assert facts() == refreshed
+    day = one.dispatched_at.astimezone(clock.BEIJING).date()
+    now = dict(FactDay.objects.values_list("day", "token"))
+    assert now[day] != tokens[day]
+    assert {d: t for d, t in now.items() if d != day} == {
+        d: t for d, t in tokens.items() if d != day
+    }

@@ -6,6 +6,7 @@
 - `do_refresh_facts` rebuilds the facts of queued incidents from committed rows and removes
   exactly the queue rows it read (a row queued meanwhile stays for the next round). The worker
   runs it every round, and the statistics run it before they read, so figures are never stale.
+  On PostgreSQL a batch is one statement (facts_sql.py), elsewhere `_rebuild` below.
 - `do_rebuild_all_facts` rebuilds every fact (after a bulk load; `liandong rebuild_stats_facts`);
   on PostgreSQL set-based (facts_sql.py: one INSERT … SELECT per range, tested to write the very
   rows this module's refresh writes), elsewhere through the refresh's own `_rebuild`."""
@@ -101,9 +102,14 @@ def mark_stale_many(events: list[Event]) -> None:
     StaleIncident.objects.bulk_create(StaleIncident(incident_pk=pk) for pk in sorted(stale))
 
 
-def do_refresh_facts(*, limit: int | None = None) -> int:
+def do_refresh_facts(*, limit: int | None = None, set_based: bool | None = None) -> int:
     """Rebuild the facts of the queued incidents (all of them, or `limit` queue rows); the number
-    of queue rows handled."""
+    of queue rows handled. `set_based` (default: on PostgreSQL) writes each batch with one
+    statement (facts_sql.refresh_incidents), otherwise through `_rebuild`."""
+    if set_based is None:
+        set_based = connection.vendor == "postgresql"
+    if set_based:
+        from liandong.stats.facts_sql import refresh_incidents  # it reads this module
     handled = 0
     while limit is None or handled < limit:
         size = CHUNK if limit is None else min(CHUNK, limit - handled)
@@ -115,7 +121,11 @@ def do_refresh_facts(*, limit: int | None = None) -> int:
             )
             if not queued:
                 break
-            _rebuild({"incident__id__in": sorted({incident for _, incident in queued})})
+            incidents = sorted({incident for _, incident in queued})
+            if set_based:
+                changed_days(refresh_incidents(incidents))
+            else:
+                _rebuild({"incident__id__in": incidents})
             StaleIncident.objects.filter(pk__in=[pk for pk, _ in queued]).delete()
         handled += len(queued)
     return handled

@@ -1,8 +1,9 @@
-"""The set-based rebuild of the statistics' facts (PostgreSQL): one INSERT … SELECT per range of
-incidents, for `liandong rebuild_stats_facts` after a bulk load of millions of rows.
+"""The set-based facts (PostgreSQL): one INSERT … SELECT per range of incidents for `liandong
+rebuild_stats_facts` after a bulk load of millions of rows, and per batch of queued incidents for
+the worker's refresh (only the facts that changed are written, and their days returned).
 
-It writes exactly the rows `facts._rebuild` (the refresh path the worker runs, the one source of
-truth) writes; tests/api/test_stats_facts.py builds the facts both ways and compares them:
+It writes exactly the rows `facts._rebuild` (the Python refresh, the one source of truth, which
+SQLite runs) writes; tests/api/test_stats_facts.py builds the facts both ways and compares them:
 - deadlines met and missed per kind, requests and urges: counted per instruction;
 - a call-back that reached the caller counts once, for the latest primary instruction of its
   incident dispatched before it, else the incident's first primary (facts._count_callbacks);
@@ -103,17 +104,25 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
-CHUNK = "SELECT id FROM incidents_instruction WHERE incident_id BETWEEN %(low)s AND %(high)s"
-GROUPED = "".join(
-    f"""LEFT JOIN (
+#: Which incidents a statement covers: a range of keys (the rebuild), or a list (the refresh).
+RANGE = "{column} BETWEEN %(low)s AND %(high)s"
+LISTED = "{column} = ANY(%(ids)s)"
+PRIMARY = f"p.incident_id = cb.incident_id AND p.role = '{Role.PRIMARY}'"
+
+
+def _upsert(incidents: str) -> str:
+    """INSERT … SELECT … ON CONFLICT DO UPDATE of the facts of the instructions of `incidents`
+    (RANGE or LISTED), in instruction key order."""
+    chunk = "SELECT id FROM incidents_instruction WHERE " + incidents.format(column="incident_id")
+    grouped = "".join(
+        f"""LEFT JOIN (
     SELECT instruction_id, {", ".join(f"{sql} AS {column}" for column, sql in aggregates.items())}
-    FROM {table} WHERE instruction_id IN ({CHUNK}) GROUP BY instruction_id
+    FROM {table} WHERE instruction_id IN ({chunk}) GROUP BY instruction_id
 ) {alias} ON {alias}.instruction_id = ins.id
 """
-    for alias, (table, aggregates) in COUNTS.items()
-)
-PRIMARY = f"p.incident_id = cb.incident_id AND p.role = '{Role.PRIMARY}'"
-CALLBACKS = f"""LEFT JOIN (
+        for alias, (table, aggregates) in COUNTS.items()
+    )
+    callbacks = f"""LEFT JOIN (
     SELECT target.id AS instruction_id, count(*) AS called_back,
         count(*) FILTER (WHERE cb.satisfaction IN ({_in(GOOD)})) AS satisfied,
         count(*) FILTER (WHERE cb.reopened) AS reopened
@@ -123,18 +132,31 @@ CALLBACKS = f"""LEFT JOIN (
             AND p.dispatched_at < cb.created_at ORDER BY p.dispatched_at DESC, p.id DESC LIMIT 1),
         (SELECT p.id FROM incidents_instruction p WHERE {PRIMARY}
             ORDER BY p.dispatched_at, p.id LIMIT 1)) AS id) target
-    WHERE cb.incident_id BETWEEN %(low)s AND %(high)s AND cb.satisfaction IN ({_in(REACHED)})
+    WHERE {incidents.format(column="cb.incident_id")} AND cb.satisfaction IN ({_in(REACHED)})
     GROUP BY target.id
 ) cb ON cb.instruction_id = ins.id
 """
-REBUILD = f"""INSERT INTO stats_instructionfact ({", ".join(f'"{c}"' for c in VALUES)})
+    return f"""INSERT INTO stats_instructionfact ({", ".join(f'"{c}"' for c in VALUES)})
 SELECT {", ".join(VALUES.values())}
 FROM incidents_instruction ins
 JOIN incidents_incident inc ON inc.id = ins.incident_id
-{GROUPED}{CALLBACKS}WHERE ins.incident_id BETWEEN %(low)s AND %(high)s
+{grouped}{callbacks}WHERE {incidents.format(column="ins.incident_id")}
 ORDER BY ins.id
 ON CONFLICT (instruction_id) DO UPDATE SET
-    {", ".join(f'"{c}" = EXCLUDED."{c}"' for c in VALUES if c != "instruction_id")}"""
+    {", ".join(f'"{c}" = EXCLUDED."{c}"' for c in UPDATED)}"""
+
+
+UPDATED = [c for c in VALUES if c != "instruction_id"]
+REBUILD = _upsert(RANGE)
+#: The refresh writes only the facts that differ from the stored ones (compared under the row's
+#: lock, as facts._rebuild compares them) and returns the Beijing day of each one written.
+REFRESH = (
+    _upsert(LISTED)
+    + f"""
+    WHERE ({", ".join(f'stats_instructionfact."{c}"' for c in UPDATED)})
+        IS DISTINCT FROM ({", ".join(f'EXCLUDED."{c}"' for c in UPDATED)})
+RETURNING (stats_instructionfact.dispatched_at AT TIME ZONE %(zone)s)::date"""
+)
 
 
 def rebuild_range(low: int, high: int) -> int:
@@ -143,6 +165,14 @@ def rebuild_range(low: int, high: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(REBUILD, {"low": low, "high": high})
         return cursor.rowcount
+
+
+def refresh_incidents(incidents: list[int]) -> set[date]:
+    """The facts of the instructions of `incidents` (keys), in the caller's transaction: those
+    that changed are written; the Beijing days of dispatch of those written."""
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH, {"ids": incidents, "zone": clock.BEIJING.key})
+        return {day for (day,) in cursor.fetchall()}
 
 
 def written_days(low: int, high: int) -> set[date]:
