@@ -43,3 +43,26 @@ def test_a_lookup_hands_out_a_copy() -> None:
     unit.tier = tier % 3 + 1  # what an action may do to the instance it is given
     kept = next(u for u in reference.linkage_units() if u.code == "housing")
     assert kept.tier == tier == Unit.objects.get(code="housing").tier
+
+
+@pytest.mark.django_db
+def test_a_category_is_found_by_its_code_without_a_query_and_a_change_shows_at_once(
+    django_assert_num_queries: Any,
+) -> None:
+    from liandong.units.models import Category
+
+    reference.linkage_units()  # kept
+    with django_assert_num_queries(0):
+        found = reference.category_with_code("heating-leak")
+        assert found is not None and found.active
+        assert reference.category_with_code("") is None
+    found.active = False  # a copy: the kept one is untouched
+    assert reference.category_with_code("heating-leak").active  # type: ignore[union-attr]
+    kept = Category.objects.get(code="heating-leak")
+    kept.active = False
+    kept.save()
+    assert not reference.category_with_code("heating-leak").active  # type: ignore[union-attr]
+    # one added by another process (bulk_create sends no signal) is looked for again
+    Category.objects.bulk_create([Category(code="new-kind", name="新事项")])
+    assert reference.category_with_code("new-kind").name == "新事项"  # type: ignore[union-attr]
+    assert reference.category_with_code("no-such") is None

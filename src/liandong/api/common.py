@@ -14,6 +14,7 @@ from liandong.common.child_rows import set_loaded
 from liandong.common.errors import InvalidInput
 from liandong.incidents import access, files, selectors, uploads
 from liandong.incidents.models import Attachment, Instruction
+from liandong.units import reference
 from liandong.units.models import Category
 
 ERRORS: dict[int, type[schemas.ErrorOut]] = {
@@ -33,7 +34,7 @@ def user_of(request: HttpRequest) -> User:
 
 
 def category_by_code(code: str) -> Category:
-    category = Category.objects.filter(code=code).first()
+    category = reference.category_with_code(code)
     if category is None:
         raise InvalidInput.one("category", "unknown_category", f"事项类别「{code}」不存在")
     return category

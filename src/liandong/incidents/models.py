@@ -263,6 +263,14 @@ class Instruction(models.Model):
                 name="instruction_open_incident",
                 condition=~models.Q(state__in=FINAL_INSTRUCTION_VALUES),
             ),
+            # a unit's list, newest first: its first page read in index order (not every one of
+            # its instructions joined and sorted), open ones or all
+            models.Index(
+                fields=["unit", "-dispatched_at", "-id"],
+                name="instruction_unit_open_newest",
+                condition=~models.Q(state__in=FINAL_INSTRUCTION_VALUES),
+            ),
+            models.Index(fields=["unit", "-dispatched_at", "-id"], name="instruction_unit_newest"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
-"""The units and the catalogue's links as this process keeps them (common/kept.py): every page
-and form lists units, and the triage proposal reads the category's units; an administrator changes
+"""The units, the categories and the catalogue's links as this process keeps them
+(common/kept.py): every page and form lists units, a dispatch names its category and units by
+code, and the triage proposal reads the category's units; an administrator changes
 them a few times a year. The lists' instances are shared between requests: read them, never change
 them; a lookup by code hands out copies."""
 
@@ -29,6 +30,7 @@ class Reference:
     by_id: dict[int, Unit]
     by_code: dict[str, Unit]
     categories: dict[int, CategoryUnits]
+    category_by_code: dict[str, Category]
 
 
 def _read() -> Reference:
@@ -39,19 +41,21 @@ def _read() -> Reference:
     for alternative in Category.alternatives.through.objects.order_by("id"):
         links.setdefault(alternative.category_id, ([], []))[1].append(alternative.unit_id)
     order = {u.pk: n for n, u in enumerate(units)}
+    catalogue = list(Category.objects.order_by("position", "id"))
     categories = {
-        pk: CategoryUnits(
-            primary_id=primary_id,
-            cooperating_ids=tuple(sorted(links.get(pk, ([], []))[0], key=order.__getitem__)),
-            alternative_ids=tuple(sorted(links.get(pk, ([], []))[1], key=order.__getitem__)),
+        c.pk: CategoryUnits(
+            primary_id=c.primary_unit_id,
+            cooperating_ids=tuple(sorted(links.get(c.pk, ([], []))[0], key=order.__getitem__)),
+            alternative_ids=tuple(sorted(links.get(c.pk, ([], []))[1], key=order.__getitem__)),
         )
-        for pk, primary_id in Category.objects.values_list("pk", "primary_unit_id")
+        for c in catalogue
     }
     return Reference(
         units=units,
         by_id={u.pk: u for u in units},
         by_code={u.code: u for u in units},
         categories=categories,
+        category_by_code={c.code: c for c in catalogue},
     )
 
 
@@ -72,6 +76,17 @@ def units_with_codes(codes: Sequence[str]) -> dict[str, Unit]:
         _reference.forget()
         by_code = _reference.get().by_code
     return {code: copy.copy(by_code[code]) for code in codes if code in by_code}
+
+
+def category_with_code(code: str) -> Category | None:
+    """The category with this code (a copy of the kept one), or None; a code this process does
+    not know yet is looked for again, like a unit's."""
+    by_code = _reference.get().category_by_code
+    if code and code not in by_code:
+        _reference.forget()
+        by_code = _reference.get().category_by_code
+    found = by_code.get(code)
+    return copy.copy(found) if found is not None else None
 
 
 def streets(*, active_only: bool = False) -> list[Unit]:

@@ -215,7 +215,7 @@ def _incident_handlers(
     post = request.POST
 
     def dispatch() -> None:
-        category = Category.objects.filter(code=post.get("category", "")).first()
+        category = reference.category_with_code(post.get("category", ""))
         if category is None:
             raise InvalidInput.one("category", "required", "请选择事项类别")
         level = post.get("level", "")
