@@ -15,6 +15,7 @@ from liandong import clock
 from liandong.audit import chain, context
 from liandong.audit.kinds import AuditKind
 from liandong.audit.models import AuditEntry, AuditLink
+from liandong.common.inserts import insert_rows
 
 #: The fields of an entry its digest covers: everything but the digest and the id (an entry is
 #: written once, whole, and never updated; its link names it by id, so moving content between
@@ -162,8 +163,7 @@ def _event_entry(event: Any, label: str) -> AuditEntry:
 
 def record_event(event: Any) -> AuditEntry:
     """The event hook: the event's own audit entry, carrying the digest of the row."""
-    entry = _event_entry(event, event.get_kind_display())
-    entry.save(force_insert=True)
+    (entry,) = insert_rows([_event_entry(event, event.get_kind_display())])
     return entry
 
 
@@ -172,7 +172,7 @@ def record_events(events: list[Any]) -> list[AuditEntry]:
     if not events:
         return []
     labels = dict(type(events[0])._meta.get_field("kind").flatchoices)  # once, not per event
-    return AuditEntry.objects.bulk_create(
+    return insert_rows(
         [_event_entry(event, labels.get(event.kind, event.kind)) for event in events]
     )
 

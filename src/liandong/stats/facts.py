@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
 from liandong import clock
+from liandong.common.inserts import insert_rows
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import DeadlineState, RequestState
 from liandong.incidents.models import (
@@ -93,13 +94,13 @@ NO_FACTS_YET = frozenset({EventKind.RECEIVED, EventKind.CREATED})
 def mark_stale(event: Event) -> None:
     """Event hook: the event's incident must have its facts rebuilt."""
     if event.kind not in NO_FACTS_YET:
-        StaleIncident.objects.create(incident_pk=event.incident_id)
+        insert_rows([StaleIncident(incident_pk=event.incident_id)])
 
 
 def mark_stale_many(events: list[Event]) -> None:
     """The same for a list of events (append_events): each incident queued once."""
     stale = {e.incident_id for e in events if e.kind not in NO_FACTS_YET}
-    StaleIncident.objects.bulk_create(StaleIncident(incident_pk=pk) for pk in sorted(stale))
+    insert_rows([StaleIncident(incident_pk=pk) for pk in sorted(stale)])
 
 
 def do_refresh_facts(*, limit: int | None = None, set_based: bool | None = None) -> int:

@@ -12,6 +12,7 @@ from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.child_rows import set_loaded
 from liandong.common.errors import FieldError, InvalidInput
+from liandong.common.inserts import insert_rows
 from liandong.incidents import rules
 from liandong.incidents.actions.deadlines import deadline_rows, stop_deadlines
 from liandong.incidents.actions.kernel import (
@@ -91,8 +92,8 @@ def new_instructions(
                 reassigned_from=reassigned_from,
             )
         )
-    instructions = Instruction.objects.bulk_create(rows)
-    deadlines = Deadline.objects.bulk_create(d for i in instructions for d in deadline_rows(i))
+    instructions = insert_rows(rows)
+    deadlines = insert_rows([d for i in instructions for d in deadline_rows(i)])
     _hold_new_children(instructions, deadlines)
     notify_many(
         [

@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from liandong import clock
 from liandong.accounts.models import User
 from liandong.common.errors import InvalidInput
+from liandong.common.inserts import insert_rows
 from liandong.common.kept import Kept
 from liandong.incidents import access
 from liandong.incidents.events import EventKind
@@ -109,17 +110,21 @@ def append_event(
     at: datetime | None = None,
 ) -> Event:
     """Append one event of an enumerated kind; the caller holds the incident's lock."""
-    event = Event.objects.create(
-        incident=incident,
-        instruction=instruction,
-        kind=EventKind(kind),
-        summary=summary[:300],
-        actor=actor,
-        actor_label=actor_label_text or actor_label(actor),
-        occurred_at=at or clock.now(),
-        before=before or {},
-        after=after or {},
-        data=data or {},
+    (event,) = insert_rows(
+        [
+            Event(
+                incident=incident,
+                instruction=instruction,
+                kind=EventKind(kind),
+                summary=summary[:300],
+                actor=actor,
+                actor_label=actor_label_text or actor_label(actor),
+                occurred_at=at or clock.now(),
+                before=before or {},
+                after=after or {},
+                data=data or {},
+            )
+        ]
     )
     for hook, _ in _event_hooks:
         hook(event)
@@ -132,7 +137,7 @@ def append_events(events: list[Event]) -> list[Event]:
     for event in events:
         event.kind = EventKind(event.kind)
         event.summary = event.summary[:300]
-    created = Event.objects.bulk_create(events)
+    created = insert_rows(events)
     for hook, many in _event_hooks:
         if many is not None:
             many(created)
@@ -198,7 +203,7 @@ def notify_many(rows: list[Notification]) -> list[Notification]:
     for row in rows:
         row.created_at = now
         row.text = row.text[:300]
-    created = Notification.objects.bulk_create(rows)
+    created = insert_rows(rows)
     if created:
         for hook in _notification_hooks:
             hook(created)

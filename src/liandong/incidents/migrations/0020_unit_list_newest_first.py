@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0019_keys_indexed_where_set'),
-        ('units', '0004_tier_history_in_recorded_order'),
+        ("incidents", "0019_keys_indexed_where_set"),
+        ("units", "0004_tier_history_in_recorded_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='instruction',
-            index=models.Index(condition=models.Q(('state__in', ('cancelled', 'done', 'reassigned')), _negated=True), fields=['unit', '-dispatched_at', '-id'], name='instruction_unit_open_newest'),
+            model_name="instruction",
+            index=models.Index(
+                condition=models.Q(
+                    ("state__in", ("cancelled", "done", "reassigned")), _negated=True
+                ),
+                fields=["unit", "-dispatched_at", "-id"],
+                name="instruction_unit_open_newest",
+            ),
         ),
         migrations.AddIndex(
-            model_name='instruction',
-            index=models.Index(fields=['unit', '-dispatched_at', '-id'], name='instruction_unit_newest'),
+            model_name="instruction",
+            index=models.Index(
+                fields=["unit", "-dispatched_at", "-id"], name="instruction_unit_newest"
+            ),
         ),
     ]
