@@ -22,6 +22,7 @@ class Notification(models.Model):
         verbose_name="接收单位",
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notification_inbox (unit, -created_at) serves its lookups
     )
     audience = models.CharField(
         "通知对象", max_length=20, choices=NotificationAudience.choices, default="all"
@@ -46,6 +47,8 @@ class Notification(models.Model):
         null=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        # one_notification_per_deadline_stage (deadline, …) where set serves its lookups
+        db_index=False,
     )
     stage = models.CharField("阶段", max_length=20, blank=True)
     kind = models.CharField("类型", max_length=40)

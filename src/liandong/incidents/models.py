@@ -286,7 +286,11 @@ class DeadlineKind(models.TextChoices):
 
 class Deadline(models.Model):
     instruction = models.ForeignKey(
-        Instruction, verbose_name="指令", on_delete=models.CASCADE, related_name="deadlines"
+        Instruction,
+        verbose_name="指令",
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+        db_index=False,  # one_deadline_per_kind (instruction, kind) serves its lookups
     )
     kind = models.CharField("时限", max_length=20, choices=DeadlineKind.choices)
     state = models.CharField(

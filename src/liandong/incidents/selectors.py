@@ -225,10 +225,13 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
 def incident_detail(user: User, incident: Incident) -> dict[str, Any]:
     now = clock.now()
     # the incident's instructions read once (what the available actions read too), then the gate
-    prefetch_related_objects(
-        [incident],
-        Prefetch("instructions", queryset=instruction_columns(Instruction.objects.order_by("id"))),
-    )
+    if not holds_loaded(incident, ["instructions"]):  # a dispatch's answer holds them already
+        prefetch_related_objects(
+            [incident],
+            Prefetch(
+                "instructions", queryset=instruction_columns(Instruction.objects.order_by("id"))
+            ),
+        )
     rows = list(incident.instructions.all())
     load_instruction_rows(rows)
     if access.reads_everything(user):

@@ -73,7 +73,7 @@ def new_instructions(
     together: one insert each for the instructions, their clocks and the notifications, however
     many units (the incident is held)."""
     assert incident.level is not None
-    busy = set(open_instructions(incident).values_list("unit_id", flat=True))
+    busy = set(open_instructions(incident).order_by().values_list("unit_id", flat=True))
     rows = []
     for unit, role in units:
         assert unit.tier is not None
