@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from intake import free_port, rss_kib, wait_for
+from intake import cpu_seconds, free_port, rss_kib, wait_for
 from pg_database import fresh_database
 
 HERE = Path(__file__).resolve().parent
@@ -153,9 +153,12 @@ def drive(
     }
 
 
-def unit_view(port: int, token: str, stop: threading.Event, seen: dict[str, float]) -> None:
+def unit_view(
+    port: int, token: str, stop: threading.Event, seen: dict[str, float], polls: list[int]
+) -> None:
     """The unit's side: a duty officer's tool polling its newest instructions every 20 ms,
-    noting when each incident first appears."""
+    noting when each incident first appears (and counting its polls: the faster the answers,
+    the more polls, each a page of twenty instructions, on the same cores)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"}
     while not stop.is_set():
@@ -168,6 +171,7 @@ def unit_view(port: int, token: str, stop: threading.Event, seen: dict[str, floa
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             continue
         now = time.monotonic()
+        polls[0] += 1
         for item in data.get("items", []):
             seen.setdefault(item.get("incident_id", ""), now)
         stop.wait(0.02)
@@ -293,16 +297,20 @@ def main() -> int:
     )
     worker = start([LIANDONG, "worker"], env, "worker")
     seen: dict[str, float] = {}
+    polls = [0]
     try:
         wait_for(port, server)
         requests = [(f"/api/v1/incidents/{i}/dispatch", json.dumps(BODY).encode()) for i in ids]
         drive(port, requests[:warm], office_token, args.rate, args.senders)
         at_rest = rss_kib(server.pid)
         done = threading.Event()
-        poller = threading.Thread(target=unit_view, args=(port, unit_token, done, seen))
+        poller = threading.Thread(target=unit_view, args=(port, unit_token, done, seen, polls))
         poller.start()
         sent_at = time.monotonic()
+        cpu_before = cpu_seconds(server.pid), cpu_seconds(None, [worker.pid])
         result = drive(port, requests[warm:], office_token, args.rate, args.senders)
+        cpu_after = cpu_seconds(server.pid), cpu_seconds(None, [worker.pid])
+        run_seconds = time.monotonic() - sent_at
         under_load = rss_kib(server.pid)
         time.sleep(0.3)
         done.set()
@@ -330,7 +338,16 @@ def main() -> int:
             f"{r['errors']:>8}" + (f"  {r['error_kinds']}" if r["errors"] else "")
         )
     print(
-        f"unit's view (polling every 20 ms, {len(unit_lat)} of {count} seen): p99 {unit_p99:.1f} ms"
+        f"unit's view (polling every 20 ms, {len(unit_lat)} of {count} seen): p99 {unit_p99:.1f} ms;"
+        f" {polls[0]} polls ({polls[0] / run_seconds:.0f}/s)"
+    )
+    server_cpu, worker_cpu = (
+        after - before for after, before in zip(cpu_after, cpu_before, strict=True)
+    )
+    print(
+        f"CPU during the run: server {server_cpu / run_seconds:.2f} cores"
+        f" ({server_cpu * 1000 / max(result['ok'], 1):.1f} ms per dispatch, the polls included),"
+        f" worker {worker_cpu / run_seconds:.2f} cores"
     )
     print(f"ratio dispatch p99 / floor p99: {result['p99'] / max(floor['p99'], 0.001):.1f}")
     print(f"server RSS at rest {at_rest / 1024:.0f} MB, under load {under_load / 1024:.0f} MB")

@@ -240,9 +240,15 @@ def access_incident_for_caller_reveal(user: User, incident_id: str) -> Incident:
 
 
 def access_incident_for_office_action(user: User, incident_id: str) -> Incident:
-    incident = access_incident(user, incident_id)
+    """The incident an office action is about. The action locks and reads its row itself
+    (actions/locks.py), so only its key and number are read here: not the whole row with the
+    city's request, which the lock would read again."""
+    incident = visible_incidents(user).filter(incident_id=incident_id).only("pk", "incident_id")
+    found = incident.first()
+    if found is None:
+        raise NotFound("警情不存在或无权查看", code="unknown_incident")
     require_office(user)
-    return incident
+    return found
 
 
 def visible_extension_requests(user: User) -> QuerySet[ExtensionRequest]:
