@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import ipaddress
 import os
 import signal
@@ -178,6 +179,12 @@ class LiandongServer(BaseApplication):  # type: ignore[misc]
         shipped_model()
         # Preloaded in the arbiter: a connection opened meanwhile must not be shared by the forks.
         connections.close_all()
+        # What is loaded now lives as long as the process: moved out of the collector's sight, a
+        # full collection in a worker no longer walks its ~190,000 objects (about 95 ms with the
+        # whole process stalled, every thread's request waiting), and the forks keep sharing
+        # those pages instead of copying them when the collector touches them.
+        gc.collect()
+        gc.freeze()
         return app
 
 
