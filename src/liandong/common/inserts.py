@@ -16,7 +16,6 @@ when the plan is made). Like `bulk_create`, it sends no signals."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,16 +44,9 @@ PLAIN = (
 )
 
 
-#: Up to this many rows a statement lists its values (psycopg passes each as it is); more go as
-#: one array per column (a statement's parameters stay few, however many rows).
-LISTED_ROWS = 20
-
-
 @dataclass(frozen=True)
 class _Plan:
-    head: str  # INSERT INTO table (columns)
-    unnest: str  # SELECT * FROM unnest(%s::type[], …) RETURNING key
-    returning: str
+    sql: str
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # attname, conversion
     relations: tuple[models.ForeignKey[Any, Any], ...]
 
@@ -85,13 +77,8 @@ def insert_rows(objs: Sequence[M]) -> list[M]:
         else [convert(getattr(obj, attname)) for obj in objs]
         for attname, convert in plan.columns
     ]
-    if len(objs) <= LISTED_ROWS:
-        sql = f"{plan.head} VALUES {_rows(len(objs), len(params))} {plan.returning}"
-        params = [value for row in zip(*params, strict=True) for value in row]
-    else:
-        sql = f"{plan.head} {plan.unnest}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(plan.sql, params)
         keys = cursor.fetchall()
     for obj, (pk,) in zip(objs, keys, strict=True):
         obj.pk = pk
@@ -116,18 +103,10 @@ def _plan(model: type[models.Model]) -> _Plan:
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     key = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
     return _Plan(
-        head=f"INSERT INTO {table} ({names})",
-        unnest=f"SELECT * FROM unnest({types}) RETURNING {key}",
-        returning=f"RETURNING {key}",
+        sql=f"INSERT INTO {table} ({names}) SELECT * FROM unnest({types}) RETURNING {key}",
         columns=columns,
         relations=tuple(f for f in fields if isinstance(f, models.ForeignKey)),
     )
-
-
-@functools.cache
-def _rows(rows: int, columns: int) -> str:
-    row = "(" + ", ".join(["%s"] * columns) + ")"
-    return ", ".join([row] * rows)
 
 
 def _conversion(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
