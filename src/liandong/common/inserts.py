@@ -16,6 +16,7 @@ when the plan is made). Like `bulk_create`, it sends no signals."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,16 +52,13 @@ class _Plan:
     relations: tuple[models.ForeignKey[Any, Any], ...]
 
 
-_plans: dict[type[models.Model], _Plan] = {}
-
-
 def insert_rows(objs: Sequence[M]) -> list[M]:
     """Insert `objs` (new instances of one model) in one statement; each gets its key, as after
     `bulk_create`."""
     if not objs:
         return []
     model = type(objs[0])
-    plan = _plans.get(model) or _plans.setdefault(model, _plan(model))  # refuses other models
+    plan = _plan(model)  # refuses a model it is not for, on every database
     if connection.vendor != "postgresql":
         return model._default_manager.bulk_create(objs)
     for obj in objs:
@@ -87,7 +85,9 @@ def insert_rows(objs: Sequence[M]) -> list[M]:
     return list(objs)
 
 
+@functools.cache
 def _plan(model: type[models.Model]) -> _Plan:
+    """The model's statement and columns, made once per process."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     for field in fields:
         if (

@@ -177,8 +177,10 @@ def visible_instructions(user: User) -> QuerySet[Instruction]:
     return Instruction.objects.none()
 
 
-def access_incident(user: User, incident_id: str) -> Incident:
-    incident = visible_incidents(user).filter(incident_id=incident_id).first()
+def access_incident(user: User, incident_id: str, *, only: Sequence[str] = ()) -> Incident:
+    """The incident, if this user may see it (`only`: just these columns, the rest deferred)."""
+    visible = visible_incidents(user).filter(incident_id=incident_id)
+    incident = (visible.only(*only) if only else visible).first()
     if incident is None:
         raise NotFound("警情不存在或无权查看", code="unknown_incident")
     return incident
@@ -243,12 +245,9 @@ def access_incident_for_office_action(user: User, incident_id: str) -> Incident:
     """The incident an office action is about. The action locks and reads its row itself
     (actions/locks.py), so only its key and number are read here: not the whole row with the
     city's request, which the lock would read again."""
-    incident = visible_incidents(user).filter(incident_id=incident_id).only("pk", "incident_id")
-    found = incident.first()
-    if found is None:
-        raise NotFound("警情不存在或无权查看", code="unknown_incident")
+    incident = access_incident(user, incident_id, only=("pk", "incident_id"))
     require_office(user)
-    return found
+    return incident
 
 
 def visible_extension_requests(user: User) -> QuerySet[ExtensionRequest]:

@@ -108,6 +108,8 @@ def _in(values: tuple[str, ...]) -> str:
 RANGE = "{column} BETWEEN %(low)s AND %(high)s"
 LISTED = "{column} = ANY(%(ids)s)"
 PRIMARY = f"p.incident_id = cb.incident_id AND p.role = '{Role.PRIMARY}'"
+#: The columns an upsert replaces (all but the instruction's key).
+UPDATED = [c for c in VALUES if c != "instruction_id"]
 
 
 def _upsert(incidents: str) -> str:
@@ -146,7 +148,6 @@ ON CONFLICT (instruction_id) DO UPDATE SET
     {", ".join(f'"{c}" = EXCLUDED."{c}"' for c in UPDATED)}"""
 
 
-UPDATED = [c for c in VALUES if c != "instruction_id"]
 REBUILD = _upsert(RANGE)
 #: The refresh writes only the facts that differ from the stored ones (compared under the row's
 #: lock, as facts._rebuild compares them) and returns the Beijing day of each one written.

@@ -7,7 +7,7 @@ them; a lookup by code hands out copies."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from liandong.common.kept import Kept
@@ -67,24 +67,26 @@ _reference.forget_on_writes(
 )
 
 
+def _knowing(known: Callable[[Reference], bool]) -> Reference:
+    """The kept reference, read again once when it does not know what the caller looks for: the
+    unit or category may have been added in another process since."""
+    reference = _reference.get()
+    if not known(reference):
+        _reference.forget()
+        reference = _reference.get()
+    return reference
+
+
 def units_with_codes(codes: Sequence[str]) -> dict[str, Unit]:
     """The units with these codes that exist, each a copy of the kept one (the caller may change
-    it: an action does). A code this process does not know yet is looked for again: the unit may
-    have been added in another process since."""
-    by_code = _reference.get().by_code
-    if any(code not in by_code for code in codes):
-        _reference.forget()
-        by_code = _reference.get().by_code
+    it: an action does)."""
+    by_code = _knowing(lambda r: all(code in r.by_code for code in codes)).by_code
     return {code: copy.copy(by_code[code]) for code in codes if code in by_code}
 
 
 def category_with_code(code: str) -> Category | None:
-    """The category with this code (a copy of the kept one), or None; a code this process does
-    not know yet is looked for again, like a unit's."""
-    by_code = _reference.get().category_by_code
-    if code and code not in by_code:
-        _reference.forget()
-        by_code = _reference.get().category_by_code
+    """The category with this code (a copy of the kept one), or None."""
+    by_code = _knowing(lambda r: not code or code in r.category_by_code).category_by_code
     found = by_code.get(code)
     return copy.copy(found) if found is not None else None
 
@@ -107,10 +109,7 @@ def linkage_units() -> list[Unit]:
 def category_units(category: Category) -> tuple[Unit | None, list[Unit], list[Unit]]:
     """The category's primary unit, its active cooperating units and its alternatives, in the
     units' order."""
-    links = _reference.get().categories.get(category.pk)
-    if links is None:  # created since this process last read the catalogue
-        _reference.forget()
-        links = _reference.get().categories.get(category.pk)
+    links = _knowing(lambda r: category.pk in r.categories).categories.get(category.pk)
     if links is None:
         return None, [], []
     by_id = _reference.get().by_id

@@ -110,22 +110,19 @@ def append_event(
     at: datetime | None = None,
 ) -> Event:
     """Append one event of an enumerated kind; the caller holds the incident's lock."""
-    (event,) = insert_rows(
-        [
-            Event(
-                incident=incident,
-                instruction=instruction,
-                kind=EventKind(kind),
-                summary=summary[:300],
-                actor=actor,
-                actor_label=actor_label_text or actor_label(actor),
-                occurred_at=at or clock.now(),
-                before=before or {},
-                after=after or {},
-                data=data or {},
-            )
-        ]
+    event = Event(
+        incident=incident,
+        instruction=instruction,
+        kind=EventKind(kind),
+        summary=summary[:300],
+        actor=actor,
+        actor_label=actor_label_text or actor_label(actor),
+        occurred_at=at or clock.now(),
+        before=before or {},
+        after=after or {},
+        data=data or {},
     )
+    insert_rows([event])
     for hook, _ in _event_hooks:
         hook(event)
     return event
