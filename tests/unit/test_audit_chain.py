@@ -3,7 +3,10 @@ and a walk over links finds the first edited, deleted, inserted or swapped entry
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from collections import OrderedDict
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from enum import StrEnum
 
 import pytest
 
@@ -27,6 +30,44 @@ def test_canonical_form_ignores_key_order_and_time_zone():
     b = chain.canonical({"a": {"x": beijing, "y": (1, 2)}, "b": 1})
     assert a == b
     assert chain.json_ready({1: moment}) == {"1": "2026-11-30T08:00:00+00:00"}
+
+
+def test_canonical_bytes_are_pinned():
+    """Stored digests depend on these exact bytes: every kind of value an event or an entry can
+    hold (an enum member, keys that are not text, a naive moment, an ordered mapping, a tuple)."""
+
+    class Kind(StrEnum):
+        MOVED = "deadline_recomputed"
+
+    beijing = timezone(timedelta(hours=8))
+    fields = {
+        "id": 7,
+        "kind": Kind.MOVED,
+        "summary": "节假日安排更新",
+        "actor_id": None,
+        "flag": True,
+        "share": 0.8,
+        "occurred_at": datetime(2026, 12, 10, 17, 0, tzinfo=beijing),
+        "naive": datetime(2026, 12, 10, 9, 30),
+        "day": date(2026, 12, 10),
+        "amount": Decimal("1.50"),
+        "before": {
+            "due_at": "2026-12-10T17:00:00+08:00",
+            "provisional": False,
+            10: "ten",
+            9: ("a", 1),
+        },
+        "after": OrderedDict(
+            [("z", [1, {"b": 2, "a": None}]), ("a", datetime(2026, 12, 11, 1, tzinfo=UTC))]
+        ),
+    }
+    assert chain.canonical(fields).decode() == (
+        '{"actor_id":null,"after":{"a":"2026-12-11T01:00:00+00:00","z":[1,{"a":null,"b":2}]},'
+        '"amount":"1.50","before":{"10":"ten","9":["a",1],"due_at":"2026-12-10T17:00:00+08:00",'
+        '"provisional":false},"day":"2026-12-10","flag":true,"id":7,"kind":"deadline_recomputed",'
+        '"naive":"2026-12-10T09:30:00","occurred_at":"2026-12-10T09:00:00+00:00","share":0.8,'
+        '"summary":"节假日安排更新"}'
+    )
 
 
 def _chain(digests: list[str], algorithm: str = "sha256") -> list[chain.Link]:

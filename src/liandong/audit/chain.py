@@ -37,7 +37,18 @@ def digest(algorithm: str, data: bytes) -> str:
     raise ValueError(f"unknown audit hash algorithm: {algorithm}")
 
 
+#: Values that are already plain: checked by exact type first, since nearly every value of an
+#: event or an entry is one of them and the isinstance checks below (Mapping's among them) cost
+#: more than the rest of the digest.
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)
