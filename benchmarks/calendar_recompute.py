@@ -13,8 +13,8 @@ processes):
    and the API call): timed; it only writes the recompute job;
 2. one worker recomputes every open deadline: timed from the edit until the job is done, with the
    moved deadlines' events checked;
-3. the holiday is taken back and two workers recompute again (the job is taken chunk by chunk by
-   whichever worker is free; they do not work on one job at the same time);
+3. the holiday is taken back and two workers recompute again (both take the job's chunks at the
+   same time, ADR 28);
 4. the floor, in the same run: PostgreSQL alone updating the same rows' due moment in chunks of
    the same size (set-based UPDATE, one commit per chunk), printed as a ratio.
 """

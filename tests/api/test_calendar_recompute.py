@@ -1,5 +1,5 @@
 """A calendar edit answers at once and leaves a job; the worker moves the open working-day
-deadlines in chunks, with their events; a killed worker resumes at the cursor; a newer edit
+deadlines in chunks, with their events; a killed worker's chunk is taken by the next; a newer edit
 supersedes an older job; `liandong import_calendar` runs the job itself."""
 
 from __future__ import annotations
@@ -120,10 +120,15 @@ def test_the_worker_walks_in_chunks_and_a_second_run_changes_nothing(open_result
     job = edit_2026("2026-12-01")
     assert recompute.do_recompute_chunk(size=4) == 4
     job.refresh_from_db()
-    assert (job.state, job.done, job.moved, job.cursor) == ("running", 4, 4, open_results[3].pk)
+    # the first chunk split the job (the cursor at the last deadline) and did the first four
+    assert (job.state, job.done, job.moved, job.cursor) == ("running", 4, 4, open_results[-1].pk)
+    assert [(c.after, c.through) for c in job.chunks.all()] == [
+        (open_results[3].pk, open_results[-1].pk)
+    ]
     assert recompute.do_recompute_chunk(size=4) == 2  # the last, short chunk: the walk's end
     job.refresh_from_db()
     assert job.state == "running"  # until other processes' copies of the calendar expire
+    assert not job.chunks.exists()
     # a deadline planned meanwhile with an old copy of the calendar is looked at too
     late = dispatched(level=2, cooperating=())
     late_result = Deadline.objects.get(instruction__incident=late, kind="result")
@@ -143,7 +148,7 @@ def test_the_worker_walks_in_chunks_and_a_second_run_changes_nothing(open_result
     assert_all_follow_the_calendar()
 
 
-def test_a_worker_killed_in_a_chunk_loses_nothing_and_the_next_resumes_at_the_cursor(
+def test_a_worker_killed_in_a_chunk_loses_nothing_and_the_next_takes_its_chunk(
     open_results, monkeypatch
 ):
     job = edit_2026("2026-12-01")
@@ -157,9 +162,13 @@ def test_a_worker_killed_in_a_chunk_loses_nothing_and_the_next_resumes_at_the_cu
         with pytest.raises(SystemExit):
             recompute.do_recompute_chunk(size=2)
 
-    # the killed chunk rolled back whole: its deadlines unmoved, no events, the cursor where it was
+    # the killed chunk rolled back whole: its deadlines unmoved, no events, its row still there
     job.refresh_from_db()
-    assert (job.done, job.cursor) == (2, open_results[1].pk)
+    assert job.done == 2
+    assert [(c.after, c.through) for c in job.chunks.order_by("pk")] == [
+        (open_results[1].pk, open_results[3].pk),
+        (open_results[3].pk, open_results[5].pk),
+    ]
     assert due_of(open_results[2]) == "2026-12-04T00:00:00+08:00"
     assert recomputed_events() == 2
 

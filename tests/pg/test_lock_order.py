@@ -7,7 +7,8 @@ connection holding a row: either the person's request holds the incident first (
 skips that incident at once, SKIP LOCKED, and takes it in its next round), or the watch holds the
 incident first (the request queues behind it). With the watch taking the deadline before the
 incident (as it once did) the first order ended in `deadlock detected` and a 500; now every
-order finishes, the request answers 2xx, and each stage is recorded at most once.
+order finishes, the request answers 2xx, and each stage is recorded at most once. A calendar
+recompute never waits for an incident at all: it leaves a held incident's deadlines for later.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from django.db import connection, connections
 from liandong import clock
 from liandong.accounts.models import Role
 from liandong.incidents import actions
-from liandong.incidents.actions.recompute import recompute_until_done
+from liandong.incidents.actions.recompute import do_recompute_chunk, recompute_until_done
 from liandong.incidents.models import Deadline, Event, Instruction
+from liandong.sla.models import CalendarRecompute
 from liandong.worker.loop import sweep_overdue_deadlines
 from tests.factories import Api, UserFactory, dispatched, instruction_of, office_user, unit_user
 
@@ -220,8 +222,13 @@ def test_the_watch_and_the_office_accepting_on_the_same_incident_never_deadlock(
         assert_each_stage_once(primary.pk)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_the_watch_and_a_calendar_recompute_of_the_same_deadline_never_deadlock(mode: str) -> None:
+@pytest.mark.parametrize("holder", ["a_person", "the_watch"])
+def test_a_calendar_recompute_skips_a_held_incident_and_moves_its_deadline_afterwards(
+    holder: str,
+) -> None:
+    """The recompute never waits for an incident (SKIP LOCKED, so several workers share a job):
+    held by a person's request or by the watch, the incident's deadlines go into a chunk of
+    their own, which a later chunk moves once it is free."""
     with clock.frozen(DISPATCHED_AT):
         incident = dispatched(
             level=2,
@@ -239,18 +246,76 @@ def test_the_watch_and_a_calendar_recompute_of_the_same_deadline_never_deadlock(
         # the office learns of a holiday on the first working day after dispatch
         holidays = sorted({*year["holidays"], "2026-12-01"})
         body = {"holidays": holidays, "makeup_workdays": year["makeup_workdays"], "source": "更正"}
+        assert admin.put("/calendar/2026", body).status_code == 200  # writes the job only
+        job = CalendarRecompute.objects.first()
+        assert job is not None
 
-        def edit_then_recompute() -> int:
-            # the edit only writes the job; the worker's chunk takes the locks (and queues)
-            status = admin.put("/calendar/2026", body).status_code
-            recompute_until_done()
-            return status
+        held_by = "incidents_incident" if holder == "a_person" else "incidents_instruction"
+        with row_held(held_by, incident.pk if holder == "a_person" else inst.pk) as release:
+            watch = None
+            if holder == "the_watch":  # the watch takes the incident, queues on the instruction
+                watch = Runner(sweep_overdue_deadlines)
+                watch.start()
+                wait_until_waiting(1)
+            recompute = Runner(recompute_until_done)
+            recompute.start()
+            recompute.join(10)
+            assert not recompute.is_alive(), "the recompute waited for a held incident"
+            assert recompute.error is None, repr(recompute.error)
+            assert Deadline.objects.get(pk=result.pk).due_at == result.due_at
+            assert list(job.chunks.values_list("ids", flat=True)) == [[result.pk]]
+            release()
+            if watch is not None:
+                watch.join(30)
+                assert not watch.is_alive() and watch.error is None, repr(watch.error)
 
-        request = interleave(mode, incident.pk, inst.pk, edit_then_recompute)
-
-        assert request.result == 200
+        recompute_until_done()  # the incident is free: its chunk is done
+        sweep_overdue_deadlines()
         moved = Deadline.objects.get(pk=result.pk)
         assert moved.due_at > result.due_at
+        assert not job.chunks.exists()
         assert Event.objects.filter(instruction=inst, kind="deadline_recomputed").count() == 1
         assert Event.objects.filter(instruction=inst, kind="deadline_overdue").count() == 3
         assert_each_stage_once(inst.pk)
+
+
+def test_two_workers_share_a_recompute_job_each_taking_a_chunk_the_other_does_not_hold() -> None:
+    with clock.frozen(DISPATCHED_AT):
+        incidents = [
+            dispatched(
+                level=2,
+                incident_class="source_diversion",
+                category="noise",
+                primary="ecology",
+                cooperating=(),
+            )
+            for _ in range(3)
+        ]
+        results = [Deadline.objects.get(instruction__incident=i, kind="result") for i in incidents]
+        admin = Api(UserFactory(role=Role.ADMIN))
+        year = next(y for y in admin.get("/calendar").json() if y["year"] == 2026)
+        body = {
+            "holidays": sorted({*year["holidays"], "2026-12-01"}),
+            "makeup_workdays": year["makeup_workdays"],
+            "source": "更正",
+        }
+        assert admin.put("/calendar/2026", body).status_code == 200
+        job = CalendarRecompute.objects.first()
+        assert job is not None
+
+        assert do_recompute_chunk(size=1) == 1  # splits the job into three chunks, does the first
+        second = job.chunks.order_by("pk").first()
+        assert second is not None and second.through == results[1].pk
+        with row_held("sla_recomputechunk", second.pk):  # a worker busy with the second chunk
+            other = Runner(lambda: do_recompute_chunk(size=1))
+            other.start()
+            other.join(10)
+            assert not other.is_alive(), "the second worker waited for the first one's chunk"
+            assert other.error is None and other.result == 1, (other.error, other.result)
+        moved = [Deadline.objects.get(pk=r.pk).due_at > r.due_at for r in results]
+        assert moved == [True, False, True]
+
+        assert recompute_until_done(size=1) == 1  # the chunk no longer held
+        assert all(Deadline.objects.get(pk=r.pk).due_at > r.due_at for r in results)
+        job.refresh_from_db()
+        assert (job.done, job.moved) == (3, 3) and not job.chunks.exists()

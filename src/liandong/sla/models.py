@@ -39,11 +39,12 @@ class CalendarRecompute(models.Model):
     """One edit of the arrangement's recompute of the open working-day deadlines, written in the
     edit's own transaction and done by the worker in chunks (incidents/actions/recompute.py).
 
-    `cursor` is the last deadline id done: each chunk moves its deadlines, writes their events and
-    advances the cursor in one transaction, so a killed worker loses at most a chunk that rolled
-    back and the next worker resumes at the cursor. The recompute is idempotent given the
-    calendar (a deadline already right is not touched), and only the newest job runs: a newer edit
-    supersedes an older one, which the worker then marks so."""
+    `cursor` is the last deadline id split into chunks (`RecomputeChunk`): the open deadlines up
+    to it are in chunk rows, which any worker takes, does and deletes in one transaction, so
+    several workers share a job and a killed worker's chunk rolls back whole and waits for the
+    next. The recompute is idempotent given the calendar (a deadline already right is not
+    touched), and only the newest job runs: a newer edit supersedes an older one, which the
+    worker then marks so."""
 
     requested_at = models.DateTimeField("提交时间")
     reason = models.CharField("原因", max_length=200)
@@ -51,7 +52,7 @@ class CalendarRecompute(models.Model):
         "状态", max_length=20, choices=RecomputeState.choices, default=RecomputeState.PENDING
     )
     total = models.PositiveIntegerField("待重新计算（提交时）", default=0)
-    cursor = models.BigIntegerField("已处理至时限编号", default=0)
+    cursor = models.BigIntegerField("已分块至时限编号", default=0)
     done = models.PositiveIntegerField("已处理", default=0)
     moved = models.PositiveIntegerField("已调整", default=0)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
@@ -70,6 +71,26 @@ class CalendarRecompute(models.Model):
         """What the admin list shows, e.g. 已处理 5000 / 12000（41%），调整 300 条."""
         share = f"（{min(100, self.done * 100 // self.total)}%）" if self.total else ""
         return f"已处理 {self.done} / {self.total}{share}，调整 {self.moved} 条"
+
+
+class RecomputeChunk(models.Model):
+    """A stretch of a recompute job for one worker's transaction: the open working-day deadlines
+    with ids in (after, through], or, when `ids` is not empty, exactly those (deadlines an earlier
+    chunk left because a person or another worker held their incident at that moment)."""
+
+    job = models.ForeignKey(
+        CalendarRecompute, verbose_name="任务", on_delete=models.CASCADE, related_name="chunks"
+    )
+    after = models.BigIntegerField("起（不含）", default=0)
+    through = models.BigIntegerField("止（含）", default=0)
+    ids = models.JSONField("时限编号", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "时限重新计算分块"
+        verbose_name_plural = "时限重新计算分块"
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: ({self.after}, {self.through}] {len(self.ids)}"
 
 
 class LimitUnitChoice(models.TextChoices):

@@ -5,7 +5,7 @@ arrangement writes, in its own transaction, a `CalendarRecompute` job: the worke
 open working-day deadlines in chunks (incidents/actions/recompute.py), so the administrator's
 request answers at once. The incidents app registers a hook here that counts the deadlines a job
 will look at (for the administrator's message); the job's bookkeeping (take the newest job,
-advance its cursor) is here too. This app never imports the incidents app."""
+split it into chunks, count what the chunks did) is here too. This app never imports the incidents app."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
 from liandong import clock
 from liandong.common.errors import FieldError, InvalidInput
@@ -21,6 +23,7 @@ from liandong.sla.models import (
     CalendarRecompute,
     EscalationStep,
     HolidayYear,
+    RecomputeChunk,
     RecomputeState,
     TimeLimitSetting,
 )
@@ -51,11 +54,17 @@ def _request_recompute(reason: str) -> CalendarRecompute:
     return CalendarRecompute.objects.create(requested_at=now, reason=reason, total=total)
 
 
+def newest_recompute_job() -> CalendarRecompute | None:
+    """The newest unfinished job, read without a lock (whose chunks a worker takes)."""
+    return CalendarRecompute.objects.filter(state__in=UNFINISHED).order_by("-pk").first()
+
+
 def take_recompute_job() -> CalendarRecompute | None:
-    """The newest unfinished job, locked for one chunk (inside the caller's transaction), or None
-    when there is none or another worker is on it. Older unfinished jobs are marked superseded:
-    the newest one walks every open deadline again with the newest calendar."""
-    newest = CalendarRecompute.objects.filter(state__in=UNFINISHED).order_by("-pk").first()
+    """The newest unfinished job, locked for splitting it into chunks (inside the caller's
+    transaction), or None when there is none or another worker is splitting it. Older unfinished
+    jobs are marked superseded and their chunks no worker holds are deleted: the newest job walks
+    every open deadline again with the newest calendar."""
+    newest = newest_recompute_job()
     if newest is None:
         return None
     job = CalendarRecompute.objects.select_for_update(skip_locked=True).filter(pk=newest.pk).first()
@@ -64,21 +73,43 @@ def take_recompute_job() -> CalendarRecompute | None:
     CalendarRecompute.objects.filter(pk__lt=job.pk, state__in=UNFINISHED).update(
         state=RecomputeState.SUPERSEDED, finished_at=clock.now()
     )
+    stale = (
+        RecomputeChunk.objects.filter(job_id__lt=job.pk)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    RecomputeChunk.objects.filter(pk__in=list(stale)).delete()
     return job
 
 
+def split_recompute_job(job: CalendarRecompute, *, bounds: list[int]) -> None:
+    """The deadlines after the job's cursor, up to each of `bounds` in turn, as chunks (in the
+    transaction holding the job): the cursor moves to the last bound."""
+    after = [job.cursor, *bounds[:-1]]
+    RecomputeChunk.objects.bulk_create(
+        RecomputeChunk(job=job, after=lo, through=hi) for lo, hi in zip(after, bounds, strict=True)
+    )
+    job.cursor = bounds[-1]
+    job.started_at = job.started_at or clock.now()
+    job.state = RecomputeState.RUNNING
+    job.save(update_fields=["cursor", "started_at", "state"])
+
+
 def advance_recompute_job(
-    job: CalendarRecompute, *, cursor: int, looked: int, moved: int, finished: bool
+    job: CalendarRecompute, *, looked: int, moved: int, finished: bool
 ) -> None:
-    """After a chunk, in the chunk's transaction: the last deadline id done and the counts."""
+    """After a chunk, in the chunk's transaction: the counts (added in the database, since
+    several workers finish chunks of one job), and the job done once `finished`. A job
+    superseded meanwhile keeps its state."""
     now = clock.now()
-    job.cursor = cursor
-    job.done += looked
-    job.moved += moved
-    job.started_at = job.started_at or now
-    job.state = RecomputeState.DONE if finished else RecomputeState.RUNNING
-    job.finished_at = now if finished else None
-    job.save(update_fields=["cursor", "done", "moved", "started_at", "state", "finished_at"])
+    CalendarRecompute.objects.filter(pk=job.pk).update(
+        done=F("done") + looked, moved=F("moved") + moved
+    )
+    CalendarRecompute.objects.filter(pk=job.pk, state__in=UNFINISHED).update(
+        started_at=Coalesce("started_at", Value(now)),
+        state=RecomputeState.DONE if finished else RecomputeState.RUNNING,
+        finished_at=now if finished else None,
+    )
 
 
 @transaction.atomic

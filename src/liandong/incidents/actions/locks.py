@@ -10,6 +10,11 @@ lock on it in PostgreSQL, so an action that will append an event must hold its i
 deadline watch therefore locks the incident and the instruction before the deadline, exactly as a
 sign or an accept does, and the two can only queue, never deadlock.
 
+The calendar recompute (recompute.py) takes its chunk's row first and its job's row last (to add
+its counts); it takes incidents with SKIP LOCKED and leaves a held one's deadlines for a later
+chunk, so it never waits for a person or another worker. Splitting a job into chunks holds the
+job's row alone.
+
 A function that locks a child reads the parent's key without a lock, locks the parent, then the
 child, and finally re-reads the child: whatever it returns reflects the committed state.
 """

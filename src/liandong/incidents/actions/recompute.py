@@ -1,25 +1,29 @@
 """The calendar recompute: an edit of the holiday arrangement writes a job (sla.services,
-`CalendarRecompute`) in its own transaction; the worker then moves the open deadlines counted in
+`CalendarRecompute`) in its own transaction; the workers then move the open deadlines counted in
 working days, in chunks, here.
 
-A chunk is one transaction: take the newest unfinished job (SKIP LOCKED: one worker per job at a
-time, the others go on with their other work), read the next `size` open working-day deadlines
-after the job's cursor in id order, compute their due moments with the calendar as committed now
-(sla/recompute.py, pure), and for those that move: lock their incidents, then instructions, then
-the deadlines (the one lock order, locks.py; waiting, not skipping, since the cursor moves past
-them), recheck each against the deadline table, write the new moments in one statement and one
-`deadline_recomputed` event each in one multi-row insert, and advance the cursor. A killed worker's
-chunk rolls back whole and the next chunk starts at the cursor; a deadline already right is not
-touched, so doing a chunk again changes nothing. A deadline created after the edit has a higher
-id, so the walk reaches it; since other processes plan deadlines with their copy of the calendar
-for up to SETTINGS_SECONDS (sla/selectors.py), the job stays open that long after the edit and
-looks again at the rows after its cursor before it is done.
+A job is split into chunks (`RecomputeChunk`, id ranges of `size` open working-day deadlines)
+by whichever worker finds no chunk free: it locks the job's row (SKIP LOCKED: one splitter at a
+time), writes the chunk rows for every deadline after the job's cursor and moves the cursor, and
+commits. A chunk is then one transaction of any worker: take a chunk row no other worker holds
+(SKIP LOCKED), read its open deadlines, compute their due moments with the calendar as
+committed now (sla/recompute.py, pure), and for those that move: lock their incidents, then
+instructions, then the deadlines (the one lock order, locks.py), recheck each against the
+deadline table, write the new moments in one statement and one `deadline_recomputed` event each
+in one multi-row insert, delete the chunk row and add its counts to the job. Several workers
+work on one job at once: an incident held by someone else (a person acting on it, or another
+worker whose chunk shares it) is skipped rather than waited for (SKIP LOCKED), and its deadlines
+go into a new chunk of their own for later. A killed worker's chunk rolls back whole and its row
+is taken again; a deadline already right is not touched, so doing a chunk again changes
+nothing. A deadline created after the edit has a higher id, so the next split reaches it; since
+other processes plan deadlines with their copy of the calendar for up to SETTINGS_SECONDS
+(sla/selectors.py), the job stays open that long after the edit and looks again at the rows
+after its cursor before it is done.
 
-Set-based like the watch: a chunk costs about ten statements whatever its size (the read, three
-locks, one UPDATE … FROM unnest(arrays), one multi-row insert each for the events and their audit
-entries, the job's row); the Python per deadline is the comparison, and for a moved one its
-event and audit entry. One worker is on a job at a time (the job's row is locked for the chunk);
-another worker goes on with its other tasks."""
+Set-based like the watch: a chunk costs about a dozen statements whatever its size (the read,
+the incidents' keys, three locks, one UPDATE … FROM unnest(arrays), one multi-row insert each for
+the events and their audit entries, the chunk's and the job's rows); the Python per deadline is
+the comparison, and for a moved one its event and audit entry."""
 
 from __future__ import annotations
 
@@ -44,10 +48,16 @@ from liandong.incidents.models import (
     Instruction,
 )
 from liandong.sla.deadlines import Due, LimitUnit
-from liandong.sla.models import CalendarRecompute
+from liandong.sla.models import CalendarRecompute, RecomputeChunk
 from liandong.sla.recompute import moved_dues
 from liandong.sla.selectors import SETTINGS_SECONDS, load_calendar
-from liandong.sla.services import UNFINISHED, advance_recompute_job, take_recompute_job
+from liandong.sla.services import (
+    UNFINISHED,
+    advance_recompute_job,
+    newest_recompute_job,
+    split_recompute_job,
+    take_recompute_job,
+)
 from liandong.sla.watch import warn_moment
 
 #: Deadlines per chunk (one transaction).
@@ -68,32 +78,17 @@ def count_working_day_deadlines() -> int:
 
 
 def do_recompute_chunk(*, size: int = CHUNK) -> int:
-    """One chunk of the newest recompute job; how many deadlines it looked at (0: no job to do,
-    or another worker is on it)."""
-    with transaction.atomic():
-        job = take_recompute_job()
-        if job is None:
-            return 0
-        rows = list(
-            working_day_deadlines()
-            .filter(pk__gt=job.cursor)
-            .order_by("pk")
-            .values_list("pk", "starts_at", "limit_amount", "due_at", "provisional")[:size]
-        )
-        dues = moved_dues(rows, load_calendar())
-        moved = _move(dues) if dues else 0
-        # Other processes plan new deadlines with their copy of the calendar for up to
-        # SETTINGS_SECONDS after the edit: until then the job stays open and looks again at the
-        # deadlines created meanwhile (the rows after its cursor).
-        settled = clock.now() >= job.requested_at + timedelta(seconds=SETTINGS_SECONDS)
-        advance_recompute_job(
-            job,
-            cursor=rows[-1][0] if rows else job.cursor,
-            looked=len(rows),
-            moved=moved,
-            finished=len(rows) < size and settled,
-        )
-    return len(rows)
+    """One chunk of the newest recompute job: a chunk no other worker holds, or, when there is
+    none, the deadlines after the job's cursor split into new chunks first (or the job closed
+    once it is walked). How many deadlines it looked at (0: nothing to do now)."""
+    job = newest_recompute_job()
+    if job is None:
+        return 0
+    looked = _do_one_chunk(job.pk)
+    if looked is None:
+        split = _split(size)
+        looked = _do_one_chunk(split) if split is not None else None
+    return looked or 0
 
 
 def recompute_for_a_while(*, seconds: float = 1.0, size: int = CHUNK) -> int:
@@ -103,7 +98,7 @@ def recompute_for_a_while(*, seconds: float = 1.0, size: int = CHUNK) -> int:
     while time.monotonic() < until:
         looked = do_recompute_chunk(size=size)
         total += looked
-        if looked < size:
+        if not looked:
             break
     return total
 
@@ -111,16 +106,85 @@ def recompute_for_a_while(*, seconds: float = 1.0, size: int = CHUNK) -> int:
 def recompute_until_done(*, size: int = CHUNK) -> int:
     """Walk the newest job to the last open deadline (`liandong import_calendar`, tests): how
     many were looked at. The job stays open for the worker until SETTINGS_SECONDS after the edit
-    (see above); 0 when another worker is on it."""
+    (see above), and while chunks held by other workers are not done."""
     total = 0
-    while (looked := do_recompute_chunk(size=size)) == size:
+    while looked := do_recompute_chunk(size=size):
         total += looked
-    return total + looked
+    return total
+
+
+def _split(size: int) -> int | None:
+    """Split the newest job's deadlines after its cursor into chunks of `size`: the job's key, or
+    None when there was nothing to split (the job then closed if it is walked) or another
+    worker is splitting it."""
+    with transaction.atomic():
+        job = take_recompute_job()
+        if job is None:
+            return None
+        bounds: list[int] = []
+        last, count = None, 0
+        ids = working_day_deadlines().filter(pk__gt=job.cursor).order_by("pk")
+        for last in ids.values_list("pk", flat=True).iterator(chunk_size=10_000):
+            count += 1
+            if count % size == 0:
+                bounds.append(last)
+        if count % size and last is not None:
+            bounds.append(last)
+        if bounds:
+            split_recompute_job(job, bounds=bounds)
+            return job.pk
+        if _walked(job):
+            advance_recompute_job(job, looked=0, moved=0, finished=True)
+        return None
+
+
+def _walked(job: CalendarRecompute) -> bool:
+    """Every chunk done (in this transaction's view), nothing after the cursor, and the other
+    processes' copies of the calendar expired: the job is done."""
+    return (
+        clock.now() >= job.requested_at + timedelta(seconds=SETTINGS_SECONDS)
+        and not RecomputeChunk.objects.filter(job=job).exists()
+        and not working_day_deadlines().filter(pk__gt=job.cursor).exists()
+    )
+
+
+def _do_one_chunk(job_pk: int) -> int | None:
+    """Take one chunk of the job no other worker holds and do it; how many deadlines it looked
+    at, or None when every chunk is held or none is left."""
+    with transaction.atomic():
+        chunk = (
+            RecomputeChunk.objects.select_for_update(skip_locked=True)
+            .filter(job_id=job_pk)
+            .order_by("pk")
+            .first()
+        )
+        if chunk is None:
+            return None
+        deadlines = working_day_deadlines()
+        if chunk.ids:
+            deadlines = deadlines.filter(pk__in=_any_of(chunk.ids))
+        else:
+            deadlines = deadlines.filter(pk__gt=chunk.after, pk__lte=chunk.through)
+        rows = list(
+            deadlines.order_by("pk").values_list(
+                "pk", "starts_at", "limit_amount", "due_at", "provisional"
+            )
+        )
+        dues = moved_dues(rows, load_calendar())
+        moved, left = _move(dues) if dues else (0, [])
+        if left:
+            RecomputeChunk.objects.create(job_id=job_pk, ids=left)
+        chunk.delete()
+        job = CalendarRecompute.objects.get(pk=job_pk)
+        advance_recompute_job(
+            job, looked=len(rows) - len(left), moved=moved, finished=not left and _walked(job)
+        )
+    return len(rows) - len(left)
 
 
 def recompute_waiting() -> bool:
-    """A job has deadlines counted at its edit still to do and no other worker is on it right
-    now: this worker then does not pause between rounds (once they are done, the job's last
+    """A job has deadlines counted at its edit still to do (and no worker is splitting it right
+    now): this worker then does not pause between rounds (once they are done, the job's last
     look at the new rows comes at the rounds' pace)."""
     with transaction.atomic():
         return (
@@ -138,38 +202,47 @@ def _any_of(pks: list[int]) -> Any:
     return pks
 
 
-def _lock_moving(pks: list[int]) -> list[Deadline]:
+def _lock_moving(pks: list[int]) -> tuple[list[Deadline], list[int]]:
     """Incidents → instructions → deadlines, in the one order, in ascending keys; only rows the
-    calendar can still move. Waits for a person acting on an incident (a short transaction)."""
-    ids = _any_of(pks)
-    owners = Instruction.objects.filter(deadlines__pk__in=ids)
-    list(
-        Incident.objects.select_for_update()
-        .filter(pk__in=owners.values("incident_id"))
+    calendar can still move. An incident someone else holds is skipped, not waited for: the
+    second list is the deadlines left for later because of it."""
+    incident_of = dict(
+        Deadline.objects.filter(pk__in=_any_of(pks)).values_list("pk", "instruction__incident_id")
+    )
+    held = list(
+        Incident.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=_any_of(sorted(set(incident_of.values()))))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    free = set(held)
+    left = [pk for pk in pks if pk in incident_of and incident_of[pk] not in free]
+    taken = [pk for pk in pks if incident_of.get(pk) in free]
+    ids = _any_of(taken)
     list(
         Instruction.objects.select_for_update()
-        .filter(pk__in=owners.values("pk"))
+        .filter(pk__in=Instruction.objects.filter(deadlines__pk__in=ids).values("pk"))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    return list(
+    locked: list[Deadline] = list(
         working_day_deadlines()
         .select_for_update(of=("self",))
         .filter(pk__in=ids)
         .annotate(incident_pk=F("instruction__incident_id"), unit_name=F("instruction__unit__name"))
         .order_by("pk")
     )
+    return locked, left
 
 
-def _move(dues: dict[int, Due]) -> int:
-    """Move the deadlines of `dues` (id → new due) still open; write their events. How many."""
+def _move(dues: dict[int, Due]) -> tuple[int, list[int]]:
+    """Move the deadlines of `dues` (id → new due) still open; write their events. How many, and
+    the deadlines left for later (their incident was held by someone else)."""
     now = clock.now()
     moved: list[Deadline] = []
     events: list[Event] = []
-    for deadline in _lock_moving(sorted(dues)):
+    locked, left = _lock_moving(sorted(dues))
+    for deadline in locked:
         due = dues[deadline.pk]
         if not DEADLINE.allows(deadline.state, "recompute"):
             continue
@@ -197,7 +270,7 @@ def _move(dues: dict[int, Due]) -> int:
     if moved:
         _store_moved(moved)
         append_events(events)
-    return len(moved)
+    return len(moved), left
 
 
 def _store_moved(deadlines: list[Deadline]) -> None:
