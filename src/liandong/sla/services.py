@@ -4,8 +4,9 @@ The deadlines counted on the calendar live in another app (incidents). Every cha
 arrangement writes, in its own transaction, a `CalendarRecompute` job: the worker then moves the
 open working-day deadlines in chunks (incidents/actions/recompute.py), so the administrator's
 request answers at once. The incidents app registers a hook here that counts the deadlines a job
-will look at (for the administrator's message); the job's bookkeeping (take the newest job,
-split it into chunks, count what the chunks did) is here too. This app never imports the incidents app."""
+will look at (for the administrator's message); the job's bookkeeping (take the newest job, split
+it into chunks, count what the chunks did) is here too. This app never imports the incidents
+app."""
 
 from __future__ import annotations
 
