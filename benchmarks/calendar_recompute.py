@@ -6,8 +6,8 @@
 Builds a fresh database (dropped and created), migrates it, and writes `--deadlines` open result
 deadlines of 3 working days with SQL (250,000 incidents with four instructions each), started
 on 7, 8 or 9 December 2026 (`--moving-share` of them; the rest on 11 December, which a holiday on
-10 December does not touch). Then, with real workers already running (`run_forever`, in their own
-processes):
+10 December does not touch). Then, with real workers already running (`run_worker_process`, as
+`liandong worker` runs it, in their own processes):
 
 1. an administrator declares 10 December a holiday (`do_save_holiday_year`, the action the admin
    and the API call): timed; it only writes the recompute job;
@@ -133,7 +133,7 @@ def _worker(url: str, stop_file: str) -> None:
     import os
 
     setup_django(url)
-    from liandong.worker.loop import run_forever
+    from liandong.worker.loop import run_worker_process
 
     stop = threading.Event()
 
@@ -143,7 +143,7 @@ def _worker(url: str, stop_file: str) -> None:
         stop.set()
 
     threading.Thread(target=watch_for_stop, daemon=True).start()
-    run_forever(interval=1.0, stop=stop)
+    run_worker_process(interval=1.0, stop=stop)
 
 
 def start_workers(url: str, n: int, stop_file: str) -> list[multiprocessing.process.BaseProcess]:

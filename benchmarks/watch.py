@@ -6,7 +6,8 @@
 Builds a fresh database (dropped and created), migrates it, and writes `--running` open deadlines
 with SQL (their moments spread over the next 30 days), plus `--stream` deadlines whose warning or
 breach falls within the next `--seconds` seconds (a steady stream), then runs the real worker loop
-(`liandong.worker.loop.run_forever`, two of them in two processes) against the real clock and reports:
+(`liandong.worker.loop.run_worker_process`, as `liandong worker` runs it; two of them in two
+processes) against the real clock and reports:
 
 - lateness: event time minus the stage's moment (p50, p99, max) over the stream — target p99 < 2 s;
 - throughput: a backlog of due deadlines handled per second by one worker (`--backlog` of them),
@@ -113,11 +114,11 @@ def _worker(url: str, seconds: float) -> None:
     setup_django(url)
     import threading
 
-    from liandong.worker.loop import run_forever
+    from liandong.worker.loop import run_worker_process
 
     stop = threading.Event()
     threading.Timer(seconds, stop.set).start()
-    run_forever(interval=1.0, stop=stop)
+    run_worker_process(interval=1.0, stop=stop)
 
 
 def floor_rows_per_second(rows: int, marks: int) -> float:

@@ -1,5 +1,6 @@
 """common/inserts.insert_rows writes the very rows Django's bulk_create writes (on PostgreSQL by
-its own statement, elsewhere by bulk_create itself), and refuses models it is not for."""
+its own statement or, for many rows, by COPY; elsewhere by bulk_create itself), and refuses models
+it is not for. Each test runs both PostgreSQL forms (`copy_from`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.forms.models import model_to_dict
 
 from liandong import clock
 from liandong.audit.models import AuditEntry
+from liandong.common import inserts
 from liandong.common.inserts import insert_rows
 from liandong.incidents.events import EventKind
 from liandong.incidents.models import Attachment, Deadline, Event, Instruction
@@ -20,6 +22,14 @@ pytestmark = [
     # one event is given a naive moment on purpose: Django warns, as it does for bulk_create
     pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime"),
 ]
+
+
+@pytest.fixture(params=["statement", "copy"], autouse=True)
+def copy_from(request, monkeypatch) -> str:
+    """The one-statement form, and COPY for every batch (it is taken from COPY_FROM rows on)."""
+    if request.param == "copy":
+        monkeypatch.setattr(inserts, "COPY_FROM", 1)
+    return str(request.param)
 
 
 def _stored(model, pks):
@@ -102,3 +112,14 @@ def test_an_audit_entry_keeps_its_address_and_digest(frozen_at) -> None:
 def test_a_model_with_a_file_is_refused() -> None:
     with pytest.raises(TypeError, match="not for insert_rows"):
         insert_rows([Attachment()])
+
+
+def test_after_a_copy_the_next_rows_get_new_keys(frozen_at) -> None:
+    frozen_at("2026-11-30T09:00:00+08:00")
+    incident = dispatched(level=2)
+    instruction = instruction_of(incident, "housing")
+    actor = office_user()
+    copied = insert_rows(_events(incident, instruction, actor))
+    after = Event.objects.bulk_create(_events(incident, instruction, actor))
+    assert min(e.pk for e in after) > max(e.pk for e in copied)
+    assert Event.objects.filter(pk__in=[e.pk for e in copied + after]).count() == 6

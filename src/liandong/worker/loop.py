@@ -18,6 +18,7 @@ from liandong.assessment.actions import draft_last_month
 from liandong.audit import context as audit_context
 from liandong.audit.services import SEAL_BATCH, do_seal
 from liandong.citylink.delivery import deliver_reports
+from liandong.common.startup import freeze_loaded_objects
 from liandong.incidents.actions import do_anonymise_closed_incidents, sweep_attachment_files
 from liandong.incidents.actions.digest import do_send_daily_digests
 from liandong.incidents.actions.receipts import CHUNK as RECEIPT_CHUNK
@@ -198,6 +199,13 @@ def run_once(tasks: tuple[Callable[[], int], ...] = TASKS) -> int:
     except Exception:  # the database is away: the next round writes it
         log.exception("could not record the worker's heartbeat")
     return done
+
+
+def run_worker_process(*, interval: float, stop: threading.Event | None = None) -> None:
+    """`liandong worker`: the rounds in a process of their own, whose start-up objects are first
+    moved out of the garbage collector's sight (common/startup.py)."""
+    freeze_loaded_objects()
+    run_forever(interval=interval, stop=stop)
 
 
 def run_forever(*, interval: float, stop: threading.Event | None = None) -> None:

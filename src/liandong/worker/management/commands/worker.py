@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from liandong.worker.loop import run_forever, run_once
+from liandong.worker.loop import run_once, run_worker_process
 
 
 class Command(BaseCommand):
@@ -17,4 +17,4 @@ class Command(BaseCommand):
         if options["once"]:
             self.stdout.write(f"handled {run_once()} item(s)")
             return
-        run_forever(interval=options["interval"])
+        run_worker_process(interval=options["interval"])
