@@ -123,3 +123,10 @@ def test_after_a_copy_the_next_rows_get_new_keys(frozen_at) -> None:
     after = Event.objects.bulk_create(_events(incident, instruction, actor))
     assert min(e.pk for e in after) > max(e.pk for e in copied)
     assert Event.objects.filter(pk__in=[e.pk for e in copied + after]).count() == 6
+
+
+def test_a_key_not_drawn_from_a_sequence_is_never_copied() -> None:
+    from liandong.stats.models import FactDay
+
+    assert inserts._plan(Event).copy_sql.startswith("COPY")
+    assert inserts._plan(FactDay).copy_sql == ""

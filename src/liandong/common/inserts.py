@@ -59,7 +59,7 @@ COPY_FROM = 200
 class _Plan:
     sql: str
     keys_sql: str  # draws n keys from the table's sequence
-    copy_sql: str
+    copy_sql: str  # empty: the key is not drawn from a sequence, so no COPY
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # attname, conversion
     relations: tuple[models.ForeignKey[Any, Any], ...]
 
@@ -81,7 +81,8 @@ def insert_rows(objs: Sequence[M]) -> list[M]:
                     if related.pk is None:
                         raise ValueError(f"{fk.name} is not saved yet")
                     setattr(obj, fk.attname, related.pk)
-    keys = _copy(plan, objs) if len(objs) >= COPY_FROM else _insert(plan, objs)
+    copying = plan.copy_sql and len(objs) >= COPY_FROM
+    keys = _copy(plan, objs) if copying else _insert(plan, objs)
     for obj, pk in zip(objs, keys, strict=True):
         obj.pk = pk
         obj._state.adding = False
@@ -145,7 +146,11 @@ def _plan(model: type[models.Model]) -> _Plan:
     return _Plan(
         sql=f"INSERT INTO {table} ({names}) SELECT * FROM unnest({types}) RETURNING {key}",
         keys_sql=f"SELECT nextval(s::regclass) FROM {sequence} AS s, generate_series(1, %s)",
-        copy_sql=f"COPY {table} ({key}, {names}) FROM STDIN",
+        copy_sql=f"COPY {table} ({key}, {names}) FROM STDIN"
+        if isinstance(
+            model._meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField
+        )
+        else "",
         columns=columns,
         relations=tuple(f for f in fields if isinstance(f, models.ForeignKey)),
     )
