@@ -47,15 +47,13 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if kind is dict:
-        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)
         return value.isoformat()
     if isinstance(value, date | Decimal):
         return str(value)
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]

@@ -109,10 +109,11 @@ def linkage_units() -> list[Unit]:
 def category_units(category: Category) -> tuple[Unit | None, list[Unit], list[Unit]]:
     """The category's primary unit, its active cooperating units and its alternatives, in the
     units' order."""
-    links = _knowing(lambda r: category.pk in r.categories).categories.get(category.pk)
+    reference = _knowing(lambda r: category.pk in r.categories)
+    links = reference.categories.get(category.pk)
     if links is None:
         return None, [], []
-    by_id = _reference.get().by_id
+    by_id = reference.by_id
     cooperating = [by_id[pk] for pk in links.cooperating_ids if by_id[pk].active]
     alternatives = [by_id[pk] for pk in links.alternative_ids]
     return by_id.get(links.primary_id) if links.primary_id else None, cooperating, alternatives
