@@ -104,6 +104,8 @@ def _database() -> dict[str, object]:
     if url:
         config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         if str(config["ENGINE"]).endswith("postgresql"):
+            # Django's backend, reading moments with psycopg's C loader (ADR 30).
+            config["ENGINE"] = "liandong.common.postgresql"
             # JIT compilation costs ~100 ms per grouped query here and never pays back on the
             # statistics' month-sized scans (benchmarks/stats.py); off for our sessions only.
             # Random reads priced for solid-state storage (PostgreSQL's default 4 assumes

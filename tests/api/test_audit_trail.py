@@ -5,6 +5,8 @@ On PostgreSQL the trail itself refuses UPDATE and DELETE."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -194,3 +196,74 @@ def test_exports_are_recorded_with_who_and_what(client: Client):
     assert all(e.actor_id == dispatcher.pk and e.auth_method == "session" for e in exports)
     assert exports[0].data["rows"] == 1 and exports[0].summary.startswith("导出：")
     assert exports[1].data["name"].startswith("统计_")
+
+
+@pytest.fixture
+def swept(frozen_at):
+    """Two incidents' sign deadlines passed unsigned: one sweep of the watch writes their
+    warnings and breaches together, recorded by one entry of kind EVENTS (ADR 29)."""
+    from datetime import timedelta
+
+    from liandong import clock
+    from liandong.worker.loop import run_once, sweep_overdue_deadlines
+
+    frozen_at("2026-11-30T09:00:00+08:00")  # a Monday
+    dispatched()
+    dispatched()
+    before = Event.objects.order_by("-id").values_list("id", flat=True)[0]
+    clock.advance(timedelta(hours=3))
+    run_once((sweep_overdue_deadlines,))
+    do_seal()
+    swept = list(Event.objects.filter(pk__gt=before).order_by("id"))
+    assert len(swept) >= 4
+    return swept
+
+
+def test_events_written_together_share_one_entry_listing_each_digest(swept, capsys):
+    (together,) = AuditEntry.objects.filter(kind=AuditKind.EVENTS)
+    assert [pk for pk, _ in together.data["events"]] == [e.pk for e in swept]
+    assert together.auth_method == "worker" and together.actor_label == "系统（时限监控）"
+    assert together.summary.startswith(f"{len(swept)}条：")
+    assert not AuditEntry.objects.filter(event_id__in=[e.pk for e in swept]).exists()
+    code, out = _verify(capsys)
+    assert code == 0, out
+    assert f"已核对{Event.objects.count()}条业务事件" in out
+
+
+def test_an_event_recorded_together_and_edited_in_the_database_is_found(swept, capsys):
+    victim = swept[1]
+    _sql("UPDATE incidents_event SET summary = %s WHERE id = %s", ["无事发生", victim.pk])
+    code, err = _verify(capsys)
+    assert code == 1
+    assert f"事件#{victim.pk}" in err and "被修改" in err
+
+
+def test_an_event_recorded_together_and_deleted_from_the_database_is_found(swept, capsys):
+    victim = swept[-1]
+    _sql("DELETE FROM incidents_event WHERE id = %s", [victim.pk])
+    code, err = _verify(capsys)
+    assert code == 1
+    assert f"事件#{victim.pk}" in err and "删除" in err
+
+
+def test_an_event_struck_from_the_list_of_its_entry_is_found(swept, capsys):
+    together = AuditEntry.objects.get(kind=AuditKind.EVENTS)
+    data = dict(together.data, events=together.data["events"][1:])
+    _tamper_trail(
+        "UPDATE audit_auditentry SET data = %s WHERE id = %s", [json.dumps(data), together.pk]
+    )
+    code, err = _verify(capsys)
+    assert code == 1
+    seq = AuditLink.objects.get(entry_id=together.pk).seq
+    assert f"第{seq}环" in err and "被修改" in err
+
+
+def test_an_event_listed_by_two_entries_is_found():
+    from liandong.audit.verify import IdSet
+
+    seen = IdSet()
+    assert 7 not in seen and -1 not in seen and "7" not in seen
+    for pk in (7, 8, 1_000_003):
+        seen.add(pk)
+    assert 7 in seen and 8 in seen and 1_000_003 in seen
+    assert 6 not in seen and 9 not in seen and 1_000_002 not in seen

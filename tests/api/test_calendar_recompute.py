@@ -106,10 +106,20 @@ def test_an_edit_in_the_admin_answers_without_moving_and_the_worker_moves_them(o
     assert event.after == {"due_at": "2026-12-05T00:00:00+08:00", "provisional": False}
     job.refresh_from_db()
     assert (job.state, job.done, job.moved, job.cursor) == ("done", 6, 6, open_results[-1].pk)
-    # every event has its audit entry (written in bulk)
+    # the chunk's events share one audit entry listing each one's digest (ADR 29), and verify
+    # finds every event recorded as written
     from liandong.audit.models import AuditEntry
+    from liandong.audit.services import do_seal
+    from liandong.audit.verify import verify
 
-    assert AuditEntry.objects.filter(event_id=event.pk).count() == 1
+    together = AuditEntry.objects.get(kind="events")
+    assert together.summary == "6条：时限重新计算6条" and together.actor_label == "系统"
+    moved = Event.objects.filter(kind="deadline_recomputed").order_by("pk")
+    assert [pk for pk, _ in together.data["events"]] == [e.pk for e in moved]
+    assert not AuditEntry.objects.filter(event_id__in=[e.pk for e in moved]).exists()
+    do_seal()
+    report = verify()
+    assert report.ok and report.events == Event.objects.count(), report.problem
     # the progress list, read only
     page = admin.get("/admin/sla/calendarrecompute/").content.decode()
     assert "已处理 6 / 6（100%），调整 6 条" in page and "已完成" in page

@@ -1,7 +1,9 @@
 """The kinds of entry the audit trail holds, as one enumeration (pure Python).
 
-The timeline's events are entries of kind EVENT (each carries the digest of its event row); the
-rest are what happens around the incidents: signing in, refusals, exports, administration."""
+The timeline's events are entries of kind EVENT (each carries the digest of its event row), or,
+when one act of the system wrote many at once (a sweep of the watch, a chunk of a calendar
+recompute), one entry of kind EVENTS listing each event's id and digest; the rest are what
+happens around the incidents: signing in, refusals, exports, administration."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from enum import StrEnum
 
 class AuditKind(StrEnum):
     EVENT = "event"
+    EVENTS = "events"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGIN_LOCKED = "login_locked"
@@ -32,6 +35,7 @@ class AuditKind(StrEnum):
 
 AUDIT_KIND_LABELS: dict[str, str] = {
     AuditKind.EVENT: "业务事件",
+    AuditKind.EVENTS: "成批业务事件",
     AuditKind.LOGIN: "登录成功",
     AuditKind.LOGIN_FAILED: "登录失败",
     AuditKind.LOGIN_LOCKED: "锁定期间尝试登录",

@@ -5,6 +5,7 @@ the hash chain, one sealer at a time."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -168,13 +169,56 @@ def record_event(event: Any) -> AuditEntry:
 
 
 def record_events(events: list[Any]) -> list[AuditEntry]:
-    """The same for a list of events (append_events), in one multi-row insert."""
+    """The same for a list of events (append_events), in one multi-row insert. An event that
+    records an earlier request (`audit_as`) has its own entry, as above. The others were written
+    by one act in this context (a sweep of the watch, a chunk of a calendar recompute): those of
+    one actor share one entry of kind EVENTS that lists each event's id and digest (ADR 29), one
+    digest per event instead of an entry and a link each."""
     if not events:
         return []
     labels = dict(type(events[0])._meta.get_field("kind").flatchoices)  # once, not per event
-    return insert_rows(
-        [_event_entry(event, labels.get(event.kind, event.kind)) for event in events]
+    entries: list[AuditEntry] = []
+    together: dict[tuple[int | None, str], list[Any]] = {}
+    for event in events:
+        if hasattr(event, "audit_as"):
+            entries.append(_event_entry(event, labels.get(event.kind, event.kind)))
+        else:
+            together.setdefault((event.actor_id, event.actor_label), []).append(event)
+    for group in together.values():
+        if len(group) == 1:
+            entries.append(_event_entry(group[0], labels.get(group[0].kind, group[0].kind)))
+        else:
+            entries.append(_events_entry(group, labels))
+    return insert_rows(entries)
+
+
+def _events_entry(events: list[Any], labels: dict[Any, str]) -> AuditEntry:
+    """One entry for several events of one actor, in the current context: each event's id and
+    the digest of its row, in the order written."""
+    name = algorithm()
+    kinds = Counter(labels.get(event.kind, event.kind) for event in events)
+    incidents = {event.incident_id for event in events}
+    first = events[0]
+    return _entry(
+        kind=AuditKind.EVENTS,
+        summary=f"{len(events)}条：" + "、".join(f"{label}{n}条" for label, n in kinds.items()),
+        actor=first.actor,
+        actor_label=first.actor_label,
+        target=f"incident:{first.incident_id}" if len(incidents) == 1 else "",
+        data={
+            "events": [[event.pk, chain.row_digest(name, event_fields(event))] for event in events]
+        },
     )
+
+
+def covered_events(event_id: int | None, kind: str, data: dict[str, Any]) -> list[tuple[int, str]]:
+    """The events an entry (its `event_id`, `kind` and `data`) records, each with the digest of
+    its row as written: one for an entry of kind EVENT, the list of one of kind EVENTS, else none."""
+    if event_id is not None:
+        return [(event_id, str(data.get("event_digest", "")))]
+    if kind == AuditKind.EVENTS:
+        return [(int(pk), str(digest)) for pk, digest in data.get("events", [])]
+    return []
 
 
 #: How far behind the newest sealed entry the sealer looks for entries committed late (a
