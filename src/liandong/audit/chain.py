@@ -47,24 +47,35 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
+    if kind is dict:  # the usual case, its plain values taken without a call each
+        return {
+            k if type(k) is str else str(k): v if type(v) in _SCALARS else _plain(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, str | int | float):  # an enum member: the plain value it is
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)
         return value.isoformat()
     if isinstance(value, date | Decimal):
         return str(value)
-    if kind is dict or isinstance(value, Mapping):
+    if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
 
 
+#: One encoder for every digest (`json.dumps` with options builds a new one per call).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+)
+
+
 def canonical(fields: Mapping[str, Any]) -> bytes:
     """One byte string for a mapping: keys sorted, no spaces, datetimes in UTC ISO form."""
-    return json.dumps(
-        _plain(fields), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    ).encode()
+    return _CANONICAL.encode(_plain(fields)).encode()
 
 
 def json_ready(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ project's time zone as Django reads it). Elsewhere (SQLite) it is `bulk_create`.
 From `COPY_FROM` rows on (the calendar recompute's and the watch's events and audit entries, in
 thousands), PostgreSQL takes them by `COPY … FROM STDIN` instead, after drawing their keys from
 the table's sequence in one statement: psycopg formats the rows in C, and the database parses
-them without building arrays first. Measured on 5,000 events: 14 µs of Python per row against
+them without building arrays first; a JSON value goes as its text. Measured on 5,000 events: 14 µs of Python per row against
 29, and about a third of the database's time. The values are the same ones the statement gets.
 
 For models whose key is drawn from a sequence and whose other columns are all plain values the
@@ -23,6 +23,7 @@ no auto_now moments (all checked when the plan is made). Like `bulk_create`, it 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,6 +62,7 @@ class _Plan:
     keys_sql: str  # draws n keys from the table's sequence
     copy_sql: str
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # attname, conversion
+    copy_columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # the same for COPY
     relations: tuple[models.ForeignKey[Any, Any], ...]
 
 
@@ -114,10 +116,10 @@ def _copy(plan: _Plan, objs: Sequence[models.Model]) -> list[int]:
 
 
 def _row(plan: _Plan, obj: models.Model) -> list[Any]:
-    """One instance's values as psycopg takes them, in the plan's column order."""
+    """One instance's values as COPY takes them, in the plan's column order."""
     return [
         getattr(obj, attname) if convert is None else convert(getattr(obj, attname))
-        for attname, convert in plan.columns
+        for attname, convert in plan.copy_columns
     ]
 
 
@@ -139,6 +141,10 @@ def _plan(model: type[models.Model]) -> _Plan:
         ):
             raise TypeError(f"{model.__name__}.{field.name}: not for insert_rows")
     columns = tuple((f.attname, _conversion(f)) for f in fields)
+    copy_columns = tuple(
+        (f.attname, _json_text(f) if type(f) is models.JSONField else convert)
+        for f, (_, convert) in zip(fields, columns, strict=True)
+    )
     types = ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -150,6 +156,7 @@ def _plan(model: type[models.Model]) -> _Plan:
         keys_sql=f"SELECT nextval(s::regclass) FROM {sequence} AS s, generate_series(1, %s)",
         copy_sql=f"COPY {table} ({key}, {names}) FROM STDIN",
         columns=columns,
+        copy_columns=copy_columns,
         relations=tuple(f for f in fields if isinstance(f, models.ForeignKey)),
     )
 
@@ -166,6 +173,14 @@ def _conversion(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     if type(field) in PLAIN:  # exactly: a subclass may prepare its values its own way
         return None
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _json_text(field: models.JSONField[Any]) -> Callable[[Any], Any]:
+    """COPY reads text: a JSON value goes as the text Django's adapter would send (the field's
+    encoder through `json.dumps`), without psycopg's wrapper and its dumper per value."""
+    encoder = field.encoder  # as Django's PostgreSQL operations build their json.dumps
+    dumps = json.dumps if encoder is None else functools.partial(json.dumps, cls=encoder)
+    return lambda value: None if value is None else dumps(value)
 
 
 def _array_type(field: models.Field[Any, Any]) -> str:

@@ -21,14 +21,15 @@ other processes plan deadlines with their copy of the calendar for up to SETTING
 after its cursor before it is done.
 
 Set-based like the watch: a chunk costs about a dozen statements whatever its size (the read,
-the incidents' keys, three locks, one UPDATE … FROM unnest(arrays), one multi-row insert each for
+the incidents' keys, three locks, one UPDATE … FROM json_to_recordset, one multi-row insert each for
 the events and their audit entries, the chunk's and the job's rows); the Python per deadline is
 the comparison, and for a moved one its event and audit entry."""
 
 from __future__ import annotations
 
+import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -274,24 +275,35 @@ def _move(dues: dict[int, Due]) -> tuple[int, list[int]]:
 
 
 def _store_moved(deadlines: list[Deadline]) -> None:
-    """The new moments in one statement (PostgreSQL: UPDATE … FROM the rows of five arrays, a
-    handful of parameters however many rows; elsewhere Django's bulk update)."""
+    """The new moments in one statement (PostgreSQL: UPDATE … FROM the rows of one JSON
+    parameter, whose text Python writes several times faster than psycopg dumps five arrays
+    of moments; elsewhere Django's bulk update)."""
     if connection.vendor != "postgresql":
         Deadline.objects.bulk_update(deadlines, MOVED_COLUMNS)
         return
-    columns = (
-        [d.pk for d in deadlines],
-        [d.due_at for d in deadlines],
-        [d.warn_at for d in deadlines],
-        [d.provisional for d in deadlines],
-        [d.watch_at for d in deadlines],
+    rows = json.dumps(
+        [
+            {
+                "id": d.pk,
+                "due": d.due_at.isoformat(),
+                "warn": _iso(d.warn_at),
+                "provisional": d.provisional,
+                "watch": _iso(d.watch_at),
+            }
+            for d in deadlines
+        ]
     )
     table = Deadline._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS d SET due_at = v.due, original_due_at = v.due,"  # noqa: S608
             " warn_at = v.warn, provisional = v.provisional, watch_at = v.watch"
-            " FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::boolean[],"
-            " %s::timestamptz[]) AS v(id, due, warn, provisional, watch) WHERE d.id = v.id",
-            columns,
+            " FROM json_to_recordset(%s::json) AS v(id bigint, due timestamptz,"
+            " warn timestamptz, provisional boolean, watch timestamptz) WHERE d.id = v.id",
+            [rows],
         )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """An aware moment as the database reads it exactly (ISO 8601 with its offset)."""
+    return None if moment is None else moment.isoformat()
