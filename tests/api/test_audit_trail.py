@@ -267,3 +267,22 @@ def test_an_event_listed_by_two_entries_is_found():
         seen.add(pk)
     assert 7 in seen and 8 in seen and 1_000_003 in seen
     assert 6 not in seen and 9 not in seen and 1_000_002 not in seen
+
+
+def test_the_audit_administrator_sees_which_events_an_entry_records(swept):
+    from django.urls import reverse
+
+    from liandong.accounts.models import Role
+    from tests.factories import UserFactory
+
+    auditor = Client()
+    auditor.force_login(UserFactory(role=Role.AUDITOR, is_staff=True))
+    together = AuditEntry.objects.get(kind=AuditKind.EVENTS)
+    page = auditor.get(reverse("admin:audit_auditentry_change", args=[together.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"共{len(swept)}个事件，编号#{swept[0].pk}至#{swept[-1].pk}" in text
+    assert "成批业务事件" in text and swept[0].summary not in text  # the list, not the events
+    single = AuditEntry.objects.filter(kind=AuditKind.EVENT).first()
+    page = auditor.get(reverse("admin:audit_auditentry_change", args=[single.pk]))
+    assert f"事件#{single.event_id}" in page.content.decode()
