@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db import connection, transaction
 from django.db.models import Q
 
 from liandong.audit import chain
@@ -130,9 +131,18 @@ class IdSet:
 
 
 def verify() -> Report:
-    links, head, problem = _check_chain()
-    events = 0
-    if problem is None:
-        events, problem = _check_events()
-    unsealed = AuditEntry.objects.filter(link__isnull=True).count()
+    """The whole check in one snapshot of the database: an event and its entry commit together,
+    so what the system writes meanwhile is either seen whole or not at all, never an event whose
+    entry the walk had already passed (PostgreSQL: REPEATABLE READ; SQLite in WAL mode: a read
+    transaction). Inside a caller's transaction (the tests) it reads that transaction's view."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        links, head, problem = _check_chain()
+        events = 0
+        if problem is None:
+            events, problem = _check_events()
+        unsealed = AuditEntry.objects.filter(link__isnull=True).count()
     return Report(links=links, events=events, unsealed=unsealed, head=head, problem=problem)
