@@ -258,15 +258,18 @@ def test_an_event_struck_from_the_list_of_its_entry_is_found(swept, capsys):
     assert f"第{seq}环" in err and "被修改" in err
 
 
-def test_an_event_listed_by_two_entries_is_found():
-    from liandong.audit.verify import IdSet
+def test_an_event_listed_by_two_entries_is_found(swept, capsys):
+    """A second entry naming an event already recorded (written through the application and
+    sealed, so the chain itself is intact) is found."""
+    from liandong.audit.services import do_record
 
-    seen = IdSet()
-    assert 7 not in seen and -1 not in seen and "7" not in seen
-    for pk in (7, 8, 1_000_003):
-        seen.add(pk)
-    assert 7 in seen and 8 in seen and 1_000_003 in seen
-    assert 6 not in seen and 9 not in seen and 1_000_002 not in seen
+    victim = swept[2]
+    digest = dict(AuditEntry.objects.get(kind=AuditKind.EVENTS).data["events"])[victim.pk]
+    forged = do_record(kind=AuditKind.EVENTS, summary="1条", data={"events": [[victim.pk, digest]]})
+    do_seal()
+    code, err = _verify(capsys)
+    assert code == 1
+    assert f"事件#{victim.pk}" in err and f"被重复记录（审计记录#{forged.pk}）" in err
 
 
 def test_the_audit_administrator_sees_which_events_an_entry_records(swept):

@@ -141,3 +141,14 @@ def test_a_chain_may_change_algorithm_midway():
         links.append(chain.Link(seq, 100 + seq, "sm3", previous, hashed))
         previous = hashed
     assert _walk(links, STORED) == (6, previous)
+
+
+def test_an_id_set_keeps_one_bit_per_id():
+    seen = chain.IdSet()
+    assert 7 not in seen and -1 not in seen and "7" not in seen
+    for pk in (7, 8, 1_000_003, 0):
+        seen.add(pk)
+    assert {7, 8, 1_000_003, 0} <= {pk for pk in range(1_000_010) if pk in seen}
+    assert sum(1 for pk in range(1_000_010) if pk in seen) == 4
+    with pytest.raises(ValueError):
+        seen.add(-1)

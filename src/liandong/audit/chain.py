@@ -143,3 +143,24 @@ def check_links(
         previous = link.hash
         expected_seq += 1
     yield (expected_seq, previous)
+
+
+class IdSet:
+    """A set of positive ids as one bit each (a million events: 125 KB)."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+
+    def add(self, pk: int) -> None:
+        if pk < 0:
+            raise ValueError(f"not an id: {pk}")
+        byte = pk >> 3
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+        self._bits[byte] |= 1 << (pk & 7)
+
+    def __contains__(self, pk: object) -> bool:
+        if not isinstance(pk, int) or pk < 0:
+            return False
+        byte = pk >> 3
+        return byte < len(self._bits) and bool(self._bits[byte] & (1 << (pk & 7)))

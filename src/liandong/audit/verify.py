@@ -84,7 +84,7 @@ def _check_events() -> tuple[int, chain.Problem | None]:
     """Every event an entry records must be there, as written, and recorded once; then every
     event must have been recorded (the ids seen are kept as one bit each)."""
     event = apps.get_model("incidents", "Event")  # by name: the trail depends on no app above it
-    seen = IdSet()
+    seen = chain.IdSet()
     checked = 0
     for batch in _covered():
         events = event.objects.in_bulk([pk for pk, *_ in batch])
@@ -109,25 +109,6 @@ def _check_events() -> tuple[int, chain.Problem | None]:
                 f"事件#{pk}", "没有对应的审计记录（在数据库中直接插入，或审计记录被删除）"
             )
     return checked, None
-
-
-class IdSet:
-    """A set of positive ids as one bit each (a million events: 125 KB)."""
-
-    def __init__(self) -> None:
-        self._bits = bytearray()
-
-    def add(self, pk: int) -> None:
-        byte = pk >> 3
-        if byte >= len(self._bits):
-            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
-        self._bits[byte] |= 1 << (pk & 7)
-
-    def __contains__(self, pk: object) -> bool:
-        if not isinstance(pk, int) or pk < 0:
-            return False
-        byte = pk >> 3
-        return byte < len(self._bits) and bool(self._bits[byte] & (1 << (pk & 7)))
 
 
 def verify() -> Report:
