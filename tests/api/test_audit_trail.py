@@ -56,16 +56,22 @@ def test_every_event_has_its_entry_and_an_untouched_trail_verifies(history, caps
     assert AuditEntry.objects.filter(kind=AuditKind.AUDIT_VERIFIED).count() == 1
 
 
-def test_an_event_edited_in_the_database_is_found(history, capsys):
-    victim = history[2]
+#: The events of a person's actions (an entry each) and of a sweep of the watch (one entry).
+RECORDED = pytest.mark.parametrize("recorded", ["history", "swept"])
+
+
+@RECORDED
+def test_an_event_edited_in_the_database_is_found(recorded, request, capsys):
+    victim = request.getfixturevalue(recorded)[2]
     _sql("UPDATE incidents_event SET summary = %s WHERE id = %s", ["无事发生", victim.pk])
     code, err = _verify(capsys)
     assert code == 1
     assert f"事件#{victim.pk}" in err and "被修改" in err
 
 
-def test_an_event_deleted_from_the_database_is_found(history, capsys):
-    victim = history[-1]
+@RECORDED
+def test_an_event_deleted_from_the_database_is_found(recorded, request, capsys):
+    victim = request.getfixturevalue(recorded)[-1]
     _sql("DELETE FROM incidents_event WHERE id = %s", [victim.pk])
     code, err = _verify(capsys)
     assert code == 1
@@ -228,22 +234,6 @@ def test_events_written_together_share_one_entry_listing_each_digest(swept, caps
     code, out = _verify(capsys)
     assert code == 0, out
     assert f"已核对{Event.objects.count()}条业务事件" in out
-
-
-def test_an_event_recorded_together_and_edited_in_the_database_is_found(swept, capsys):
-    victim = swept[1]
-    _sql("UPDATE incidents_event SET summary = %s WHERE id = %s", ["无事发生", victim.pk])
-    code, err = _verify(capsys)
-    assert code == 1
-    assert f"事件#{victim.pk}" in err and "被修改" in err
-
-
-def test_an_event_recorded_together_and_deleted_from_the_database_is_found(swept, capsys):
-    victim = swept[-1]
-    _sql("DELETE FROM incidents_event WHERE id = %s", [victim.pk])
-    code, err = _verify(capsys)
-    assert code == 1
-    assert f"事件#{victim.pk}" in err and "删除" in err
 
 
 def test_an_event_struck_from_the_list_of_its_entry_is_found(swept, capsys):
