@@ -185,10 +185,11 @@ def record_events(events: list[Any]) -> list[AuditEntry]:
         else:
             together.setdefault((event.actor_id, event.actor_label), []).append(event)
     for group in together.values():
-        if len(group) == 1:
-            entries.append(_event_entry(group[0], labels.get(group[0].kind, group[0].kind)))
-        else:
+        if len(group) > 1:
             entries.append(_events_entry(group, labels))
+        else:
+            (event,) = group
+            entries.append(_event_entry(event, labels.get(event.kind, event.kind)))
     return insert_rows(entries)
 
 

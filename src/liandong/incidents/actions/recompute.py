@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -285,10 +285,10 @@ def _store_moved(deadlines: list[Deadline]) -> None:
         [
             {
                 "id": d.pk,
-                "due": d.due_at.isoformat(),
-                "warn": _iso(d.warn_at),
+                "due": clock.iso(d.due_at),
+                "warn": clock.iso(d.warn_at),
                 "provisional": d.provisional,
-                "watch": _iso(d.watch_at),
+                "watch": clock.iso(d.watch_at),
             }
             for d in deadlines
         ]
@@ -302,8 +302,3 @@ def _store_moved(deadlines: list[Deadline]) -> None:
             " warn timestamptz, provisional boolean, watch timestamptz) WHERE d.id = v.id",
             [rows],
         )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    """An aware moment as the database reads it exactly (ISO 8601 with its offset)."""
-    return None if moment is None else moment.isoformat()
