@@ -10,4 +10,4 @@ class CityLinkConfig(AppConfig):
         from liandong.citylink import reports
         from liandong.incidents import actions
 
-        actions.register_event_hook(reports.report_for_event)
+        actions.register_event_hook(reports.report_for_event, many=reports.reports_for_events)

@@ -136,6 +136,14 @@ def report_for_event(event: Event) -> CityReport | None:
     )
 
 
+def reports_for_events(events: list[Event]) -> None:
+    """The same for a list of events (append_events): only those the contract reports are
+    looked at further."""
+    for event in events:
+        if event.kind in REPORT_TYPE_OF_EVENT:
+            report_for_event(event)
+
+
 def report_body(report: CityReport) -> dict[str, Any]:
     """The JSON the contract defines for POST {city}/reports."""
     return {

@@ -4,8 +4,6 @@ State fields on these models change only through the action functions in actions
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 
@@ -19,7 +17,7 @@ from liandong.incidents.lifecycle import (
     IncidentStatus,
     InstructionState,
 )
-from liandong.sla.watch import Watched, next_moment
+from liandong.sla.watch import WATCHED_COLUMNS, Watched, next_moment, watched_row
 
 __all__ = [
     "DeadlineState",
@@ -360,17 +358,9 @@ class Deadline(models.Model):
 
     def watched(self) -> Watched:
         """What the watch (sla/watch.py) knows of this deadline."""
-        minutes = self.escalate_after_minutes
-        return Watched(
+        return watched_row(
+            {name: getattr(self, name) for name in WATCHED_COLUMNS},
             running=self.state == DeadlineState.OPEN,
-            warn_at=self.warn_at,
-            due_at=self.due_at,
-            warned=self.warned_at is not None,
-            breached=self.overdue_noticed_at is not None,
-            escalated=self.escalated_at is not None,
-            paused=self.paused_at is not None,
-            held=self.held_since is not None,
-            escalate_after=timedelta(minutes=minutes) if minutes is not None else None,
         )
 
     def refresh_watch(self) -> None:

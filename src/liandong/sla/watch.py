@@ -16,9 +16,11 @@ A watch that was down catches up: every stage whose moment has passed fires, in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class Stage(StrEnum):
@@ -69,6 +71,36 @@ class Watched:
     paused: bool = False
     held: bool = False
     escalate_after: timedelta | None = None  # None: this level does not escalate
+
+
+#: The columns of a deadline the watch reads (`watched_row`), besides whether it runs.
+WATCHED_COLUMNS = (
+    "warn_at",
+    "due_at",
+    "warned_at",
+    "overdue_noticed_at",
+    "escalated_at",
+    "paused_at",
+    "held_since",
+    "escalate_after_minutes",
+)
+
+
+def watched_row(row: Mapping[str, Any], *, running: bool) -> Watched:
+    """What the watch knows of a deadline from its columns (WATCHED_COLUMNS, by name): the
+    model's instance and the calendar recompute's rows read alike."""
+    minutes = row["escalate_after_minutes"]
+    return Watched(
+        running=running,
+        warn_at=row["warn_at"],
+        due_at=row["due_at"],
+        warned=row["warned_at"] is not None,
+        breached=row["overdue_noticed_at"] is not None,
+        escalated=row["escalated_at"] is not None,
+        paused=row["paused_at"] is not None,
+        held=row["held_since"] is not None,
+        escalate_after=timedelta(minutes=minutes) if minutes is not None else None,
+    )
 
 
 def _moments(w: Watched) -> list[tuple[Stage, datetime]]:

@@ -10,11 +10,11 @@ class TriageConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from liandong.incidents.actions import register_event_hook
-        from liandong.triage.records import queue_dispatch_record
+        from liandong.triage.records import queue_dispatch_record, queue_dispatch_records
         from liandong.triage.selectors import forget_catalogue
         from liandong.units.models import Category, Unit
 
-        register_event_hook(queue_dispatch_record)
+        register_event_hook(queue_dispatch_record, many=queue_dispatch_records)
         for model in (Category, Unit):
             post_save.connect(
                 forget_catalogue, sender=model, dispatch_uid=f"triage-{model.__name__}"

@@ -58,6 +58,15 @@ def queue_dispatch_record(event: Any) -> None:
         cursor.execute(sql, [event.incident_id, event.actor_id, event.occurred_at, *params])
 
 
+def queue_dispatch_records(events: list[Any]) -> None:
+    """The same for a list of events (append_events)."""
+    from liandong.incidents.events import EventKind
+
+    for event in events:
+        if event.kind == EventKind.DISPATCHED:
+            queue_dispatch_record(event)
+
+
 @functools.cache
 def _queue_statement() -> tuple[str, tuple[Any, ...]]:
     """INSERT … SELECT of one queue row, the active model's number read by the insert itself;

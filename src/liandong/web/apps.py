@@ -13,5 +13,10 @@ class WebConfig(AppConfig):
 
         session_idle.connect()
         deploy_checks.register()
-        # Every event appended announces a change to the live screens, when it commits.
-        register_event_hook(lambda _event: live_signal.changed())
+
+        # Every event appended announces a change to the live screens, when it commits (events
+        # appended together, once).
+        def announce(_events: object) -> None:
+            live_signal.changed()
+
+        register_event_hook(announce, many=announce)

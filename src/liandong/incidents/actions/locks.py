@@ -12,7 +12,9 @@ sign or an accept does, and the two can only queue, never deadlock.
 
 The calendar recompute (recompute.py) takes its chunk's row first and its job's row last (to add
 its counts); it takes incidents with SKIP LOCKED and leaves a held one's deadlines for a later
-chunk, so it never waits for a person or another worker. Splitting a job into chunks holds the
+chunk, so it never waits for a person or another worker. It locks nothing below the incidents:
+since every writer of a deadline holds the deadline's incident (through the functions here),
+the deadlines it reads under its incidents' locks stay as read until it commits. Splitting a job into chunks holds the
 job's row alone.
 
 A function that locks a child reads the parent's key without a lock, locks the parent, then the

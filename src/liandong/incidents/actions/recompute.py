@@ -7,10 +7,11 @@ by whichever worker finds no chunk free: it locks the job's row (SKIP LOCKED: on
 time), writes the chunk rows for every deadline after the job's cursor and moves the cursor, and
 commits. A chunk is then one transaction of any worker: take a chunk row no other worker holds
 (SKIP LOCKED), read its open deadlines, compute their due moments with the calendar as
-committed now (sla/recompute.py, pure), and for those that move: lock their incidents, then
-instructions, then the deadlines (the one lock order, locks.py), recheck each against the
-deadline table, write the new moments in one statement and one `deadline_recomputed` event each
-in one multi-row insert, delete the chunk row and add its counts to the job. Several workers
+committed now (sla/recompute.py, pure), and for those that move: lock their incidents (the
+first level of the one lock order, locks.py; every writer of a deadline holds its incident, so
+the deadlines need no lock of their own), read them again under those locks and recheck each,
+write the new moments in one statement and one `deadline_recomputed` event each in one
+multi-row insert, delete the chunk row and add its counts to the job. Several workers
 work on one job at once: an incident held by someone else (a person acting on it, or another
 worker whose chunk shares it) is skipped rather than waited for (SKIP LOCKED), and its deadlines
 go into a new chunk of their own for later. A killed worker's chunk rolls back whole and its row
@@ -20,16 +21,17 @@ other processes plan deadlines with their copy of the calendar for up to SETTING
 (sla/selectors.py), the job stays open that long after the edit and looks again at the rows
 after its cursor before it is done.
 
-Set-based like the watch: a chunk costs about a dozen statements whatever its size (the read,
-the incidents' keys, three locks, one UPDATE … FROM json_to_recordset, one multi-row insert each for
-the events and their audit entries, the chunk's and the job's rows); the Python per deadline is
-the comparison, and for a moved one its event and audit entry."""
+Set-based like the watch: a chunk costs about ten statements whatever its size (the read with
+the incidents' keys, the incidents' lock, the read under it, one UPDATE … FROM json_to_recordset,
+one multi-row insert each for the events and their audit entries, the chunk's and the job's
+rows); the Python per deadline is the comparison, and for a moved one its event and the digest
+of its row in the audit entry."""
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -46,7 +48,6 @@ from liandong.incidents.models import (
     DeadlineState,
     Event,
     Incident,
-    Instruction,
 )
 from liandong.sla.deadlines import Due, LimitUnit
 from liandong.sla.models import CalendarRecompute, RecomputeChunk
@@ -59,7 +60,7 @@ from liandong.sla.services import (
     split_recompute_job,
     take_recompute_job,
 )
-from liandong.sla.watch import warn_moment
+from liandong.sla.watch import WATCHED_COLUMNS, next_moment, warn_moment, watched_row
 
 #: Deadlines per chunk (one transaction).
 CHUNK = 5000
@@ -168,11 +169,16 @@ def _do_one_chunk(job_pk: int) -> int | None:
             deadlines = deadlines.filter(pk__gt=chunk.after, pk__lte=chunk.through)
         rows = list(
             deadlines.order_by("pk").values_list(
-                "pk", "starts_at", "limit_amount", "due_at", "provisional"
+                "pk",
+                "starts_at",
+                "limit_amount",
+                "due_at",
+                "provisional",
+                "instruction__incident_id",
             )
         )
-        dues = moved_dues(rows, load_calendar())
-        moved, left = _move(dues) if dues else (0, [])
+        dues = moved_dues((row[:5] for row in rows), load_calendar())
+        moved, left = _move(dues, {row[0]: row[5] for row in rows}) if dues else (0, [])
         if left:
             RecomputeChunk.objects.create(job_id=job_pk, ids=left)
         chunk.delete()
@@ -203,65 +209,79 @@ def _any_of(pks: list[int]) -> Any:
     return pks
 
 
-def _lock_moving(pks: list[int]) -> tuple[list[Deadline], list[int]]:
-    """Incidents → instructions → deadlines, in the one order, in ascending keys; only rows the
-    calendar can still move. An incident someone else holds is skipped, not waited for: the
-    second list is the deadlines left for later because of it."""
-    incident_of = dict(
-        Deadline.objects.filter(pk__in=_any_of(pks)).values_list("pk", "instruction__incident_id")
-    )
-    held = list(
+#: What the recompute reads of a deadline it moves, under its incident's lock.
+MOVING_COLUMNS = (
+    "pk",
+    "instruction_id",
+    "kind",
+    "state",
+    "starts_at",
+    "provisional",
+    "warn_share",
+    *WATCHED_COLUMNS,
+)
+#: A moved deadline's new values, in the order _store_moved writes them: key, due moment, warning
+#: moment, provisional, the watch's next moment.
+Moved = tuple[int, datetime, datetime | None, bool, datetime | None]
+
+
+def _lock_moving(incident_of: dict[int, int]) -> tuple[list[dict[str, Any]], list[int]]:
+    """Lock the incidents of the deadlines of `incident_of` (deadline → its incident's key, as
+    read before any lock), in ascending keys, SKIP LOCKED; then read those deadlines the
+    calendar can still move. Every writer of a deadline holds its incident first (locks.py), so
+    what is read under these locks is as committed and stays so until this transaction ends: the
+    deadlines need no row lock of their own (nor the instructions, which the recompute does not
+    change). The second list is the deadlines left for later: their incident was held by someone
+    else, or they now belong to another incident (a merge) that this chunk does not hold."""
+    held = set(
         Incident.objects.select_for_update(skip_locked=True)
         .filter(pk__in=_any_of(sorted(set(incident_of.values()))))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    free = set(held)
-    left = [pk for pk in pks if pk in incident_of and incident_of[pk] not in free]
-    taken = [pk for pk in pks if incident_of.get(pk) in free]
-    ids = _any_of(taken)
-    list(
-        Instruction.objects.select_for_update()
-        .filter(pk__in=Instruction.objects.filter(deadlines__pk__in=ids).values("pk"))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    locked: list[Deadline] = list(
+    left = [pk for pk, incident in incident_of.items() if incident not in held]
+    taken = [pk for pk, incident in incident_of.items() if incident in held]
+    rows = list(
         working_day_deadlines()
-        .select_for_update(of=("self",))
-        .filter(pk__in=ids)
-        .annotate(incident_pk=F("instruction__incident_id"), unit_name=F("instruction__unit__name"))
+        .filter(pk__in=_any_of(taken))
         .order_by("pk")
+        .values(
+            *MOVING_COLUMNS,
+            incident_pk=F("instruction__incident_id"),
+            unit_name=F("instruction__unit__name"),
+        )
     )
-    return locked, left
+    locked = [row for row in rows if row["incident_pk"] in held]
+    left += [row["pk"] for row in rows if row["incident_pk"] not in held]
+    return locked, sorted(left)
 
 
-def _move(dues: dict[int, Due]) -> tuple[int, list[int]]:
+def _move(dues: dict[int, Due], incident_of: dict[int, int]) -> tuple[int, list[int]]:
     """Move the deadlines of `dues` (id → new due) still open; write their events. How many, and
     the deadlines left for later (their incident was held by someone else)."""
     now = clock.now()
-    moved: list[Deadline] = []
+    moved: list[Moved] = []
     events: list[Event] = []
-    locked, left = _lock_moving(sorted(dues))
-    for deadline in locked:
-        due = dues[deadline.pk]
-        if not DEADLINE.allows(deadline.state, "recompute"):
+    labels = dict(DeadlineKind.choices)
+    locked, left = _lock_moving({pk: incident_of[pk] for pk in sorted(dues)})
+    for row in locked:
+        pk = row["pk"]
+        due = dues[pk]
+        if not DEADLINE.allows(row["state"], "recompute"):
             continue
-        before = {"due_at": iso(deadline.due_at), "provisional": deadline.provisional}
-        deadline.state = DEADLINE.next_state(deadline.state, "recompute")
-        deadline.due_at = deadline.original_due_at = due.at
-        deadline.provisional = due.provisional
-        if deadline.warned_at is None:  # a warning not yet given moves with the deadline
-            deadline.warn_at = warn_moment(deadline.starts_at, due.at, deadline.warn_share)
-        deadline.refresh_watch()
-        moved.append(deadline)
+        state = DEADLINE.next_state(row["state"], "recompute")
+        before = {"due_at": iso(row["due_at"]), "provisional": row["provisional"]}
+        row["due_at"] = due.at
+        if row["warned_at"] is None:  # a warning not yet given moves with the deadline
+            row["warn_at"] = warn_moment(row["starts_at"], due.at, row["warn_share"])
+        watch_at = next_moment(watched_row(row, running=state == DeadlineState.OPEN))
+        moved.append((pk, due.at, row["warn_at"], due.provisional, watch_at))
         events.append(
             Event(
-                incident_id=deadline.incident_pk,  # type: ignore[attr-defined]
-                instruction_id=deadline.instruction_id,
+                incident_id=row["incident_pk"],
+                instruction_id=row["instruction_id"],
                 kind=EventKind.DEADLINE_RECOMPUTED,
-                summary=f"节假日安排更新，{deadline.unit_name}"  # type: ignore[attr-defined]
-                f"{DeadlineKind(deadline.kind).label}时限重新计算",
+                summary=f"节假日安排更新，{row['unit_name']}{labels[row['kind']]}时限重新计算",
                 actor_label="系统",
                 occurred_at=now,
                 before=before,
@@ -274,23 +294,36 @@ def _move(dues: dict[int, Due]) -> tuple[int, list[int]]:
     return len(moved), left
 
 
-def _store_moved(deadlines: list[Deadline]) -> None:
+def _store_moved(deadlines: list[Moved]) -> None:
     """The new moments in one statement (PostgreSQL: UPDATE … FROM the rows of one JSON
     parameter, whose text Python writes several times faster than psycopg dumps five arrays
     of moments; elsewhere Django's bulk update)."""
     if connection.vendor != "postgresql":
-        Deadline.objects.bulk_update(deadlines, MOVED_COLUMNS)
+        Deadline.objects.bulk_update(
+            [
+                Deadline(
+                    pk=pk,
+                    due_at=due,
+                    original_due_at=due,
+                    warn_at=warn,
+                    provisional=provisional,
+                    watch_at=watch,
+                )
+                for pk, due, warn, provisional, watch in deadlines
+            ],
+            MOVED_COLUMNS,
+        )
         return
     rows = json.dumps(
         [
             {
-                "id": d.pk,
-                "due": clock.iso(d.due_at),
-                "warn": clock.iso(d.warn_at),
-                "provisional": d.provisional,
-                "watch": clock.iso(d.watch_at),
+                "id": pk,
+                "due": clock.iso(due),
+                "warn": clock.iso(warn),
+                "provisional": provisional,
+                "watch": clock.iso(watch),
             }
-            for d in deadlines
+            for pk, due, warn, provisional, watch in deadlines
         ]
     )
     table = Deadline._meta.db_table
