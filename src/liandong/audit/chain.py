@@ -13,6 +13,7 @@ chain it already has.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -52,12 +53,12 @@ def _plain(value: Any) -> Any:
             k if type(k) is str else str(k): v if type(v) in _SCALARS else _plain(v)
             for k, v in value.items()
         }
+    if kind is list:  # a list of plain values (the ids and digests of a batch's entry)
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
     if isinstance(value, str | int | float):  # an enum member: the plain value it is
         return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value.isoformat()
+        return _moment(value)
     if isinstance(value, date | Decimal):
         return str(value)
     if isinstance(value, Mapping):
@@ -65,6 +66,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def _moment(value: datetime) -> str:
+    """A moment's form in a digest: UTC ISO when aware. Kept for the last few moments, since the
+    events of one act share theirs (equal moments, also in other zones, have the same form)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat()
 
 
 #: One encoder for every digest (`json.dumps` with options builds a new one per call).

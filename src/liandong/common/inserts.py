@@ -5,8 +5,8 @@ Django's `bulk_create` prepares every value of every row through its compiler (p
 field's database preparation, the placeholder) and compiles the INSERT each time: for the dozen
 rows of a dispatch that is about as much CPU as the rest of the action. On PostgreSQL
 `insert_rows` keeps, per model, the statement (`INSERT … SELECT * FROM unnest(%s::type[], …)
-RETURNING id`, as Django's own bulk insert writes it) and, per column, how its value goes to
-psycopg: as it is for plain columns (numbers, text, booleans, keys, aware moments), through the
+RETURNING id`, as Django's own bulk insert writes it; for a single row `VALUES`, so a large JSON
+value is not sent escaped as an array's text) and, per column, how its value goes to psycopg: as it is for plain columns (numbers, text, booleans, keys, aware moments), through the
 field's own `get_db_prep_save` for the rest (JSON, and a naive moment, so it is read in the
 project's time zone as Django reads it). Elsewhere (SQLite) it is `bulk_create`.
 
@@ -59,6 +59,7 @@ COPY_FROM = 200
 @dataclass(frozen=True)
 class _Plan:
     sql: str
+    one_sql: str  # one row: VALUES (a large JSON value is not written twice, as an array's text)
     keys_sql: str  # draws n keys from the table's sequence
     copy_sql: str
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # attname, conversion
@@ -92,15 +93,24 @@ def insert_rows(objs: Sequence[M]) -> list[M]:
 
 
 def _insert(plan: _Plan, objs: Sequence[models.Model]) -> list[int]:
-    """One statement with one array per column; the new keys."""
-    params = [
-        [getattr(obj, attname) for obj in objs]
-        if convert is None
-        else [convert(getattr(obj, attname)) for obj in objs]
-        for attname, convert in plan.columns
-    ]
+    """One statement with one array per column (one row: its values); the new keys."""
+    if len(objs) == 1:
+        (obj,) = objs
+        sql = plan.one_sql
+        params = [
+            getattr(obj, attname) if convert is None else convert(getattr(obj, attname))
+            for attname, convert in plan.columns
+        ]
+    else:
+        sql = plan.sql
+        params = [
+            [getattr(obj, attname) for obj in objs]
+            if convert is None
+            else [convert(getattr(obj, attname)) for obj in objs]
+            for attname, convert in plan.columns
+        ]
     with connection.cursor() as cursor:
-        cursor.execute(plan.sql, params)
+        cursor.execute(sql, params)
         return [pk for (pk,) in cursor.fetchall()]
 
 
@@ -153,6 +163,8 @@ def _plan(model: type[models.Model]) -> _Plan:
     sequence = f"pg_get_serial_sequence('{table}', '{key_column}')"
     return _Plan(
         sql=f"INSERT INTO {table} ({names}) SELECT * FROM unnest({types}) RETURNING {key}",
+        one_sql=f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+        f" RETURNING {key}",
         keys_sql=f"SELECT nextval(s::regclass) FROM {sequence} AS s, generate_series(1, %s)",
         copy_sql=f"COPY {table} ({key}, {names}) FROM STDIN",
         columns=columns,

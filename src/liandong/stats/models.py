@@ -19,22 +19,39 @@ class InstructionFact(models.Model):
     instruction = models.OneToOneField(
         Instruction, primary_key=True, on_delete=models.CASCADE, related_name="fact"
     )
+    # No index on the four keys below: the statistics read facts by dispatch moment and due
+    # moments only (scan.py), and without constraints nothing looks them up on a delete; an
+    # index each would be written on every fact refresh (a calendar edit refreshes millions).
     incident = models.ForeignKey(
-        Incident, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Incident,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     dispatched_at = models.DateTimeField()
     primary = models.BooleanField()
     # what the statistics group by
     unit = models.ForeignKey(
-        Unit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Unit, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     tier = models.PositiveSmallIntegerField()
     level = models.PositiveSmallIntegerField()
     category = models.ForeignKey(
-        Category, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Category,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     street = models.ForeignKey(
-        Unit, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Unit,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     incident_class = models.CharField(max_length=20, blank=True)
     # deadlines completed in time or late, per kind (open ones past due move with the clock:

@@ -35,8 +35,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Max, QuerySet, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 
 from liandong import clock
 from liandong.incidents.actions.kernel import append_events, iso
@@ -123,21 +124,25 @@ def _split(size: int) -> int | None:
         job = take_recompute_job()
         if job is None:
             return None
-        bounds: list[int] = []
-        last, count = None, 0
-        ids = working_day_deadlines().filter(pk__gt=job.cursor).order_by("pk")
-        for last in ids.values_list("pk", flat=True).iterator(chunk_size=10_000):
-            count += 1
-            if count % size == 0:
-                bounds.append(last)
-        if count % size and last is not None:
-            bounds.append(last)
+        bounds = _bounds(working_day_deadlines().filter(pk__gt=job.cursor), size)
         if bounds:
             split_recompute_job(job, bounds=bounds)
             return job.pk
         if _walked(job):
             advance_recompute_job(job, looked=0, moved=0, finished=True)
         return None
+
+
+def _bounds(deadlines: QuerySet[Deadline], size: int) -> list[int]:
+    """The last key of each run of `size` deadlines in key order, and the very last key: counted
+    by the database (a window over the keys), not read into Python one by one."""
+    numbered = deadlines.annotate(n=Window(RowNumber(), order_by=F("pk").asc()))
+    every = numbered.annotate(m=F("n") % size).filter(m=0).order_by("pk")
+    bounds = list(every.values_list("pk", flat=True))
+    last = deadlines.aggregate(last=Max("pk"))["last"]
+    if last is not None and (not bounds or bounds[-1] != last):
+        bounds.append(last)
+    return bounds
 
 
 def _walked(job: CalendarRecompute) -> bool:
