@@ -3,6 +3,8 @@ before any statistic, rebuilt whole to the same rows."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.forms.models import model_to_dict
 
@@ -245,3 +247,50 @@ def test_the_set_based_refresh_writes_the_rows_of_the_python_refresh_and_only_wh
     assert {d: t for d, t in now.items() if d != day} == {
         d: t for d, t in tokens.items() if d != day
     }
+
+
+def test_a_calendar_recompute_queues_its_incidents_for_the_due_moments_only(db, frozen_at):
+    """The recompute's events queue their incidents for the open deadlines' due moments alone;
+    the refresh (on PostgreSQL one statement for those moments only) leaves the very facts a
+    whole refresh writes, writes only the facts whose moments moved (their days get new cache
+    tokens, the others keep theirs), and an incident also queued whole is refreshed whole."""
+    from liandong.incidents.actions import recompute
+    from liandong.incidents.models import Incident
+    from liandong.sla.models import HolidayYear
+    from liandong.sla.services import do_save_holiday_year
+    from liandong.stats.models import FactDay
+
+    frozen_at("2026-11-30T09:00:00+08:00")  # level-2 results due at the end of Thursday
+    moving = [dispatched(level=2) for _ in range(2)]
+    dispatched(level=1)  # its deadlines are counted in hours: the edit does not touch it
+    frozen_at("2026-12-04T09:00:00+08:00")
+    later = dispatched(level=2)  # due the next Wednesday: Thursday's holiday does not reach it
+    do_refresh_facts()
+    tokens = dict(FactDay.objects.values_list("day", "token"))
+
+    row = HolidayYear.objects.get(year=2026)
+    do_save_holiday_year(
+        year=2026,
+        holidays=sorted({*row.holidays, "2026-12-03"}),
+        makeup_workdays=row.makeup_workdays,
+        source="更正",
+    )
+    assert recompute.recompute_until_done() > 0
+    queued = set(StaleIncident.objects.values_list("incident_pk", "dues_only"))
+    assert queued == {(incident.pk, True) for incident in moving}
+    InstructionFact.objects.filter(incident_id=moving[0].pk).update(urges_city=9)  # not due-only
+    StaleIncident.objects.create(incident_pk=moving[0].pk)  # also queued whole
+    do_refresh_facts()
+    assert not StaleIncident.objects.exists()
+    after = facts()
+    now = dict(FactDay.objects.values_list("day", "token"))
+    assert now[date(2026, 11, 30)] != tokens[date(2026, 11, 30)]  # the moved facts' day
+    assert now[date(2026, 12, 4)] == tokens[date(2026, 12, 4)]  # `later`'s day: nothing written
+    friday = clock.to_beijing(InstructionFact.objects.get(pk=next(iter(after))).result_due)
+    assert friday.date() == date(2026, 12, 5)  # 24:00 on Friday the 4th
+
+    everything = list(Incident.objects.values_list("pk", flat=True))
+    StaleIncident.objects.bulk_create(StaleIncident(incident_pk=pk) for pk in everything)
+    do_refresh_facts(set_based=False)  # the one source of truth, whole
+    assert facts() == after
+    assert {f["incident"] for f in after.values()} >= {later.pk, *(i.pk for i in moving)}

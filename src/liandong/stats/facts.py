@@ -1,12 +1,14 @@
 """Keeping the statistics' facts (models.InstructionFact) in step with the incidents.
 
 - `mark_stale` is an event hook: each event queues its incident, in the event's transaction
-  (a calendar recompute's `deadline_recomputed` too: the facts hold the open deadlines' due
-  moments).
+  (a calendar recompute's `deadline_recomputed` too, for the due moments only: the facts hold
+  the open deadlines' due moments).
 - `do_refresh_facts` rebuilds the facts of queued incidents from committed rows and removes
   exactly the queue rows it read (a row queued meanwhile stays for the next round). The worker
   runs it every round, and the statistics run it before they read, so figures are never stale.
-  On PostgreSQL a batch is one statement (facts_sql.py), elsewhere `_rebuild` below.
+  On PostgreSQL a batch is one statement (facts_sql.py; one more for the incidents queued for
+  their due moments only, which a calendar edit queues by the hundred thousand), elsewhere
+  `_rebuild` below.
 - `do_rebuild_all_facts` rebuilds every fact (after a bulk load; `liandong rebuild_stats_facts`);
   on PostgreSQL set-based (facts_sql.py: one INSERT … SELECT per range, tested to write the very
   rows this module's refresh writes), elsewhere through the refresh's own `_rebuild`."""
@@ -91,26 +93,38 @@ PREVIOUS: dict[str, tuple[str, ...]] = {
 NO_FACTS_YET = frozenset({EventKind.RECEIVED, EventKind.CREATED})
 
 
+#: events that change nothing the facts keep but the due moments of open deadlines
+DUES_ONLY = frozenset({EventKind.DEADLINE_RECOMPUTED})
+_NOT_WHOLE = NO_FACTS_YET | DUES_ONLY
+
+
 def mark_stale(event: Event) -> None:
     """Event hook: the event's incident must have its facts rebuilt."""
     if event.kind not in NO_FACTS_YET:
-        insert_rows([StaleIncident(incident_pk=event.incident_id)])
+        insert_rows(
+            [StaleIncident(incident_pk=event.incident_id, dues_only=event.kind in DUES_ONLY)]
+        )
 
 
 def mark_stale_many(events: list[Event]) -> None:
     """The same for a list of events (append_events): each incident queued once."""
-    stale = {e.incident_id for e in events if e.kind not in NO_FACTS_YET}
-    insert_rows([StaleIncident(incident_pk=pk) for pk in sorted(stale)])
+    whole = {e.incident_id for e in events if e.kind not in _NOT_WHOLE}
+    dues = {e.incident_id for e in events if e.kind in DUES_ONLY} - whole
+    insert_rows(
+        [StaleIncident(incident_pk=pk) for pk in sorted(whole)]
+        + [StaleIncident(incident_pk=pk, dues_only=True) for pk in sorted(dues)]
+    )
 
 
 def do_refresh_facts(*, limit: int | None = None, set_based: bool | None = None) -> int:
     """Rebuild the facts of the queued incidents (all of them, or `limit` queue rows); the number
     of queue rows handled. `set_based` (default: on PostgreSQL) writes each batch with one
-    statement (facts_sql.refresh_incidents), otherwise through `_rebuild`."""
+    statement (facts_sql.refresh_incidents; and facts_sql.refresh_dues for the incidents queued
+    for their due moments only), otherwise through `_rebuild` (whole facts for every one)."""
     if set_based is None:
         set_based = connection.vendor == "postgresql"
     if set_based:
-        from liandong.stats.facts_sql import refresh_incidents  # it reads this module
+        from liandong.stats.facts_sql import refresh_dues, refresh_incidents  # they read this
     handled = 0
     while limit is None or handled < limit:
         size = CHUNK if limit is None else min(CHUNK, limit - handled)
@@ -118,16 +132,18 @@ def do_refresh_facts(*, limit: int | None = None, set_based: bool | None = None)
             queued = list(
                 StaleIncident.objects.select_for_update(skip_locked=True)
                 .order_by("pk")
-                .values_list("pk", "incident_pk")[:size]
+                .values_list("pk", "incident_pk", "dues_only")[:size]
             )
             if not queued:
                 break
-            incidents = sorted({incident for _, incident in queued})
+            whole = {incident for _, incident, dues_only in queued if not dues_only}
+            dues = {incident for _, incident, dues_only in queued if dues_only} - whole
             if set_based:
-                changed_days(refresh_incidents(incidents))
+                days = refresh_incidents(sorted(whole)) if whole else set()
+                changed_days(days | (refresh_dues(sorted(dues)) if dues else set()))
             else:
-                _rebuild({"incident__id__in": incidents})
-            StaleIncident.objects.filter(pk__in=[pk for pk, _ in queued]).delete()
+                _rebuild({"incident__id__in": sorted(whole | dues)})
+            StaleIncident.objects.filter(pk__in=[pk for pk, _, _ in queued]).delete()
         handled += len(queued)
     return handled
 

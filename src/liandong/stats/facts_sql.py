@@ -1,6 +1,7 @@
 """The set-based facts (PostgreSQL): one INSERT … SELECT per range of incidents for `liandong
 rebuild_stats_facts` after a bulk load of millions of rows, and per batch of queued incidents for
-the worker's refresh (only the facts that changed are written, and their days returned).
+the worker's refresh (only the facts that changed are written, and their days returned); for the
+incidents a calendar recompute queued, the refresh of their open deadlines' due moments alone.
 
 It writes exactly the rows `facts._rebuild` (the Python refresh, the one source of truth, which
 SQLite runs) writes; tests/api/test_stats_facts.py builds the facts both ways and compares them:
@@ -158,6 +159,36 @@ REFRESH = (
         IS DISTINCT FROM ({", ".join(f'EXCLUDED."{c}"' for c in UPDATED)})
 RETURNING (stats_instructionfact.dispatched_at AT TIME ZONE %(zone)s)::date"""
 )
+
+
+#: The open deadlines' due moments of the facts of the instructions of incidents (LISTED), for a
+#: calendar recompute that moved them and nothing else: the facts are locked in key order first
+#: (as the upsert above locks them, so two refreshes wait for each other, never deadlock), and
+#: only those whose moments differ are written; their Beijing days of dispatch are returned.
+DUE_COLUMNS = [f"{kind}_due" for kind in KINDS]
+REFRESH_DUES = f"""WITH locked AS (
+    SELECT instruction_id FROM stats_instructionfact
+    WHERE instruction_id IN (SELECT id FROM incidents_instruction WHERE incident_id = ANY(%(ids)s))
+    ORDER BY instruction_id FOR UPDATE
+), due AS (
+    SELECT instruction_id, {", ".join(f"{COUNTS['dl'][1][c]} AS {c}" for c in DUE_COLUMNS)}
+    FROM incidents_deadline WHERE instruction_id IN (SELECT instruction_id FROM locked)
+    GROUP BY instruction_id
+)
+UPDATE stats_instructionfact f SET {", ".join(f"{c} = d.{c}" for c in DUE_COLUMNS)}
+FROM locked LEFT JOIN due d USING (instruction_id)
+WHERE f.instruction_id = locked.instruction_id
+    AND ({", ".join(f"f.{c}" for c in DUE_COLUMNS)}) IS DISTINCT FROM
+        ({", ".join(f"d.{c}" for c in DUE_COLUMNS)})
+RETURNING (f.dispatched_at AT TIME ZONE %(zone)s)::date"""
+
+
+def refresh_dues(incidents: list[int]) -> set[date]:
+    """The due moments of the facts of `incidents` (keys), in the caller's transaction: those
+    that changed are written; the Beijing days of dispatch of those written."""
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH_DUES, {"ids": incidents, "zone": clock.BEIJING.key})
+        return {day for (day,) in cursor.fetchall()}
 
 
 def rebuild_range(low: int, high: int) -> int:

@@ -119,9 +119,12 @@ class InstructionFact(models.Model):
 
 class StaleIncident(models.Model):
     """An incident whose facts must be rebuilt; one row per event (never updated, so a row
-    written while a refresh runs survives it)."""
+    written while a refresh runs survives it). `dues_only`: the events changed nothing the facts
+    keep but the open deadlines' due moments (a calendar recompute's), so on PostgreSQL only
+    those are refreshed (facts_sql.refresh_dues) unless the incident is also queued whole."""
 
     incident_pk = models.BigIntegerField()
+    dues_only = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "待刷新统计"
