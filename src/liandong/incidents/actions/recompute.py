@@ -29,6 +29,7 @@ of its row in the audit entry."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from datetime import datetime, timedelta
@@ -40,7 +41,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from liandong import clock
-from liandong.incidents.actions.kernel import append_events, iso
+from liandong.incidents.actions.kernel import append_events
 from liandong.incidents.events import EventKind
 from liandong.incidents.lifecycle import DEADLINE
 from liandong.incidents.models import (
@@ -275,7 +276,7 @@ def _move(dues: dict[int, Due], incident_of: dict[int, int]) -> tuple[int, list[
         if not DEADLINE.allows(row["state"], "recompute"):
             continue
         state = DEADLINE.next_state(row["state"], "recompute")
-        before = {"due_at": iso(row["due_at"]), "provisional": row["provisional"]}
+        before = {"due_at": _shared_iso(row["due_at"]), "provisional": row["provisional"]}
         row["due_at"] = due.at
         if row["warned_at"] is None:  # a warning not yet given moves with the deadline
             row["warn_at"] = warn_moment(row["starts_at"], due.at, row["warn_share"])
@@ -290,13 +291,20 @@ def _move(dues: dict[int, Due], incident_of: dict[int, int]) -> tuple[int, list[
                 actor_label="系统",
                 occurred_at=now,
                 before=before,
-                after={"due_at": iso(due.at), "provisional": due.provisional},
+                after={"due_at": _shared_iso(due.at), "provisional": due.provisional},
             )
         )
     if moved:
         _store_moved(moved)
         append_events(events)
     return len(moved), left
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_iso(moment: datetime) -> str:
+    """clock.iso of a due moment: a chunk's thousands of deadlines share a few dozen (they are
+    computed per start day and number of working days), so each is written once."""
+    return clock.iso(moment) or ""
 
 
 def _store_moved(deadlines: list[Moved]) -> None:
@@ -323,7 +331,7 @@ def _store_moved(deadlines: list[Moved]) -> None:
         [
             {
                 "id": pk,
-                "due": clock.iso(due),
+                "due": _shared_iso(due),
                 "warn": clock.iso(warn),
                 "provisional": provisional,
                 "watch": clock.iso(watch),
