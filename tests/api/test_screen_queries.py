@@ -31,6 +31,9 @@ from tests.factories import (
 #: navigation counters, the page's rows); was 34 for the office and 16 for the units on this
 #: incident. Issue 13 asks for under 10.
 INCIDENT_PAGE_QUERIES = {"office": 9, "primary": 9, "cooperating": 9}
+#: a new incident's page for the office: the triage proposal (its model and the street index kept
+#: by the process), the repeat candidates in one query and the merge targets; was 17
+NEW_INCIDENT_PAGE_QUERIES = 9
 #: a dispatch to three units, everything it writes included
 DISPATCH_QUERIES = 30
 
@@ -117,7 +120,7 @@ def test_the_incident_page_of_a_new_incident_stays_within_its_query_budget(
     client = signed_in(office)
     url = f"/console/incidents/{incident.incident_id}/"
     client.get(url)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(NEW_INCIDENT_PAGE_QUERIES):
         assert client.get(url).status_code == 200
 
 

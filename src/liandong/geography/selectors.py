@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 
 from liandong.common.errors import FieldError
+from liandong.common.kept import Kept
 from liandong.geography.gazetteer import (
     KIND_LABELS,
     MIN_TERM,
@@ -66,7 +67,8 @@ def street_at(lon: float, lat: float) -> Unit | None:
 # --- The gazetteer and the street of jurisdiction -------------------------------------------------
 
 #: The local cache's token: a write (services.py) or an emptied cache (each test) forgets the
-#: process's index; the database stamp catches writes made by other processes.
+#: process's index; the database stamp, read at most every JURISDICTION_SECONDS, catches writes
+#: made by other processes.
 _TOKEN_KEY = "geography:jurisdiction:token"
 
 
@@ -98,14 +100,23 @@ def forget_jurisdiction_index() -> None:
     """Make the next proposal rebuild the index (called by every gazetteer write)."""
     global _index
     _index = None
+    _stamp.forget()
     cache.delete(_TOKEN_KEY)
 
 
-def _stamp() -> tuple[object, ...]:
+def _read_stamp() -> tuple[object, ...]:
+    """What changes when the gazetteer, the boundaries or a unit change."""
     entries = GazetteerEntry.objects.aggregate(n=Count("pk"), top=Max("pk"), at=Max("updated_at"))
     units = Unit.history.model.objects.aggregate(top=Max("history_id"))  # type: ignore[attr-defined]
     bounds = StreetBoundary.objects.aggregate(n=Count("pk"), at=Max("imported_at"))
     return (*entries.values(), *units.values(), *bounds.values())
+
+
+#: The stamp as this process last read it: other processes' writes are seen within
+#: JURISDICTION_SECONDS (as other reference data, units/reference.py), this process's at once.
+JURISDICTION_SECONDS = 10.0
+_stamp: Kept[tuple[object, ...]] = Kept(_read_stamp, seconds=JURISDICTION_SECONDS)
+_stamp.forget_on_writes(GazetteerEntry, StreetBoundary, Unit)
 
 
 def _token() -> str:
@@ -118,7 +129,7 @@ def _token() -> str:
 
 def _current_index() -> _Index:
     global _index
-    stamp, token = _stamp(), _token()
+    stamp, token = _stamp.get(), _token()
     index = _index
     if index is None or index.stamp != stamp or index.token != token:
         index = _Index(stamp, token, Gazetteer(jurisdiction_places()), _boundaries())

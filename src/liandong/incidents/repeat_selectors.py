@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from liandong import clock
 from liandong.incidents import repeats
@@ -78,13 +79,14 @@ def repeat_candidates_for(
     )
     if exclude_id is not None:
         rows = rows.exclude(pk=exclude_id)
-    nearest = list(rows.order_by("-received_at")[:MAX_SCANNED])
+    # the nearest MAX_SCANNED in time, and every one from the same number, in one query
+    wanted = Q(pk__in=rows.order_by("-received_at").values("pk")[:MAX_SCANNED])
     forms = _phone_forms(caller_phone)
-    seen = {i.pk for i in nearest}
-    same_number = rows.filter(caller_phone__in=forms).exclude(pk__in=seen) if forms else []
+    if forms:
+        wanted |= Q(caller_phone__in=forms)
     call = repeats.Call(content, address, caller_phone, at)
     found = []
-    for incident in [*nearest, *same_number]:
+    for incident in rows.filter(wanted):
         other = repeats.Call(
             incident.content, incident.address, incident.caller_phone, incident.received_at
         )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from liandong.common.kept import Kept
 from liandong.triage import data
 from liandong.triage.learn import Example, Model, train
 from liandong.triage.models import ModelVersion
@@ -25,9 +26,24 @@ def shipped_model() -> Model:
     return train(data.shipped(), data.vocabulary())
 
 
+def _read_active() -> tuple[int, int] | None:
+    return ModelVersion.objects.filter(active=True).values_list("pk", "number").first()
+
+
+#: Which version is active, as this process last read it: a training, an activation or a rollback
+#: in this process is seen at once, in another within ACTIVE_SECONDS (services.py forgets it).
+ACTIVE_SECONDS = 10.0
+_active: Kept[tuple[int, int] | None] = Kept(_read_active, seconds=ACTIVE_SECONDS)
+_active.forget_on_writes(ModelVersion)
+
+
+def forget_active_model() -> None:
+    _active.forget()
+
+
 def active_model() -> tuple[Model, str]:
     """The model proposals use now, and its version's name."""
-    row = ModelVersion.objects.filter(active=True).values_list("pk", "number").first()
+    row = _active.get()
     if row is None:
         return shipped_model(), SHIPPED
     pk, number = row

@@ -19,7 +19,7 @@ from liandong.triage import data, evaluation
 from liandong.triage.learn import Example, Model, train
 from liandong.triage.models import ModelVersion, TriageRecord
 from liandong.triage.proposal import StreetAnswer, propose
-from liandong.triage.selectors import catalogue
+from liandong.triage.selectors import catalogue, forget_active_model
 
 #: At most this many confirmed decisions are learnt (the most recent).
 MAX_CONFIRMED = 20_000
@@ -131,6 +131,7 @@ def do_activate_model(*, number: int | None, by: str = "") -> ModelVersion | Non
     if target is not None:
         ModelVersion.objects.filter(pk=target.pk).update(active=True)
         target.active = True
+    forget_active_model()  # an update sends no signal
     _audit(
         f"启用研判模型{'第' + str(number) + '版' if number else '内置版'}{('（' + by + '）') if by else ''}",
         number,

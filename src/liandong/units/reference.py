@@ -91,6 +91,11 @@ def category_with_code(code: str) -> Category | None:
     return copy.copy(found) if found is not None else None
 
 
+def active_categories() -> list[Category]:
+    """The catalogue's active categories, in its order (position, then key)."""
+    return [c for c in _reference.get().category_by_code.values() if c.active]
+
+
 def streets(*, active_only: bool = False) -> list[Unit]:
     """The street offices, in the units' order."""
     return [

@@ -25,7 +25,6 @@ from liandong.incidents.urgency import URGENT
 from liandong.supervision.selectors import may_issue
 from liandong.triage.selectors import proposal_dict, propose_for_incident
 from liandong.units import reference
-from liandong.units.models import Category
 from liandong.web.common import (
     login_required_for,
     optional_unit,
@@ -104,7 +103,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     # pre-filled from it, and the dispatcher confirms or corrects (the correction is recorded).
     triage = proposal_dict(propose_for_incident(incident)) if "dispatch" in offers else None
     suggested = incident.category or (
-        Category.objects.filter(code=triage["category"]).first() if triage else None
+        reference.category_with_code(triage["category"]) if triage else None
     )
     proposal = selectors.triage_proposal(incident, suggested) if suggested else None
     if proposal is not None and triage is not None:
@@ -141,7 +140,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
                 for e in selectors.timeline(user, incident)
             ],
             "reports": backlog.reports(user, incident_id=incident.incident_id, limit=200)[::-1],
-            "categories": Category.objects.filter(active=True),
+            "categories": reference.active_categories(),
             # the proposed cooperating units first, so they are in view in the list
             "units": sorted(linkage_units(), key=lambda u: u.code not in proposal_codes),
             "streets": reference.streets(),
@@ -154,7 +153,8 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
                 if triage
                 else ("linked_disposal" if incident.police_dispatched else "source_diversion")
             ),
-            "pending_requests": _pending_requests(user, incident),
+            # requests hang off instructions: a new incident has none to read
+            "pending_requests": _pending_requests(user, incident) if instructions else [],
             "merge_targets": merge_targets,
             "repeat_candidates": repeat_candidates(incident) if "merge" in offers else [],
             "may_issue": may_issue(user),
