@@ -103,6 +103,20 @@ class Api:
         return self.client.put(f"/api/v1{path}", json.dumps(body), content_type="application/json")
 
 
+def declare_holidays(*days: str, year: int = 2026) -> None:
+    """The administrator adds `days` (ISO dates) to the year's holidays, through the action."""
+    from liandong.sla.models import HolidayYear
+    from liandong.sla.services import do_save_holiday_year
+
+    row = HolidayYear.objects.get(year=year)
+    do_save_holiday_year(
+        year=year,
+        holidays=sorted({*row.holidays, *days}),
+        makeup_workdays=row.makeup_workdays,
+        source="更正",
+    )
+
+
 def error_fields(response: Any) -> list[str]:
     return [f["field"] for f in response.json()["error"]["fields"]]
 

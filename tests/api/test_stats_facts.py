@@ -15,7 +15,7 @@ from liandong.incidents.models import Instruction
 from liandong.stats.facts import do_rebuild_all_facts, do_refresh_facts
 from liandong.stats.models import InstructionFact, StaleIncident
 from liandong.worker.loop import run_once
-from tests.factories import dispatched, instruction_of, office_user, unit_user
+from tests.factories import declare_holidays, dispatched, instruction_of, office_user, unit_user
 
 
 def facts() -> dict[int, dict]:
@@ -256,8 +256,6 @@ def test_a_calendar_recompute_queues_its_incidents_for_the_due_moments_only(db, 
     tokens, the others keep theirs), and an incident also queued whole is refreshed whole."""
     from liandong.incidents.actions import recompute
     from liandong.incidents.models import Incident
-    from liandong.sla.models import HolidayYear
-    from liandong.sla.services import do_save_holiday_year
     from liandong.stats.models import FactDay
 
     frozen_at("2026-11-30T09:00:00+08:00")  # level-2 results due at the end of Thursday
@@ -268,13 +266,7 @@ def test_a_calendar_recompute_queues_its_incidents_for_the_due_moments_only(db, 
     do_refresh_facts()
     tokens = dict(FactDay.objects.values_list("day", "token"))
 
-    row = HolidayYear.objects.get(year=2026)
-    do_save_holiday_year(
-        year=2026,
-        holidays=sorted({*row.holidays, "2026-12-03"}),
-        makeup_workdays=row.makeup_workdays,
-        source="更正",
-    )
+    declare_holidays("2026-12-03")
     assert recompute.recompute_until_done() > 0
     queued = set(StaleIncident.objects.values_list("incident_pk", "dues_only"))
     assert queued == {(incident.pk, True) for incident in moving}

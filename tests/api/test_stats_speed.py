@@ -23,7 +23,7 @@ from liandong.stats.models import FactDay, InstructionFact, StaleIncident
 from liandong.stats.selectors import PATHS, RATE_KEY
 from liandong.stats.services import statistics
 from tests.api.test_stats import DEC, NOV, history  # noqa: F401 (the fixture)
-from tests.factories import dispatched, instruction_of, unit_user
+from tests.factories import declare_holidays, dispatched, instruction_of, unit_user
 
 MONDAY = "2026-11-30T09:00:00+08:00"
 
@@ -136,8 +136,6 @@ def test_the_cache_is_read_until_a_fact_changes(db, frozen_at, monkeypatch):
 
 
 def test_a_calendar_recompute_moves_the_due_moments_the_statistics_count(db, frozen_at):
-    from liandong.sla.models import HolidayYear
-    from liandong.sla.services import do_save_holiday_year
     from liandong.worker.loop import run_once
 
     frozen_at(MONDAY)
@@ -145,13 +143,7 @@ def test_a_calendar_recompute_moves_the_due_moments_the_statistics_count(db, fro
     dispatched(level=2)  # results due at 24:00 Thursday 3 December (three working days)
     friday = moment("2026-12-04T12:00:00+08:00")
     assert statistics(start=NOV, end=DEC, by="unit", now=friday)["total"]["result_overdue"] == 2
-    row = HolidayYear.objects.get(year=2026)
-    do_save_holiday_year(
-        year=2026,
-        holidays=sorted({*row.holidays, "2026-12-01"}),
-        makeup_workdays=row.makeup_workdays,
-        source="更正",
-    )
+    declare_holidays("2026-12-01")
     run_once()  # the worker moves them to 24:00 Friday, and refreshes the facts
     assert {d.due_at for d in Deadline.objects.filter(kind="result")} == {
         moment("2026-12-05T00:00:00+08:00")
