@@ -6,9 +6,10 @@ field's database preparation, the placeholder) and compiles the INSERT each time
 rows of a dispatch that is about as much CPU as the rest of the action. On PostgreSQL
 `insert_rows` keeps, per model, the statement (`INSERT … SELECT * FROM unnest(%s::type[], …)
 RETURNING id`, as Django's own bulk insert writes it; for a single row `VALUES`, so a large JSON
-value is not sent escaped as an array's text) and, per column, how its value goes to psycopg: as it is for plain columns (numbers, text, booleans, keys, aware moments), through the
-field's own `get_db_prep_save` for the rest (JSON, and a naive moment, so it is read in the
-project's time zone as Django reads it). Elsewhere (SQLite) it is `bulk_create`.
+value is not sent escaped as an array's text) and, per column, how its value goes to psycopg: as
+it is for plain columns (numbers, text, booleans, keys, aware moments), through the field's own
+`get_db_prep_save` for the rest (JSON, and a naive moment, so it is read in the project's time
+zone as Django reads it). Elsewhere (SQLite) it is `bulk_create`.
 
 From `COPY_FROM` rows on (the calendar recompute's and the watch's events and audit entries, in
 thousands), PostgreSQL takes them by `COPY … FROM STDIN` instead, after drawing their keys from

@@ -124,7 +124,11 @@ def do_refresh_facts(*, limit: int | None = None, set_based: bool | None = None)
     if set_based is None:
         set_based = connection.vendor == "postgresql"
     if set_based:
-        from liandong.stats.facts_sql import refresh_dues, refresh_incidents  # they read this
+        from liandong.stats.facts_sql import (  # they read this module
+            lock_facts,
+            refresh_dues,
+            refresh_incidents,
+        )
     handled = 0
     while limit is None or handled < limit:
         size = CHUNK if limit is None else min(CHUNK, limit - handled)
@@ -139,6 +143,8 @@ def do_refresh_facts(*, limit: int | None = None, set_based: bool | None = None)
             whole = {incident for _, incident, dues_only in queued if not dues_only}
             dues = {incident for _, incident, dues_only in queued if dues_only} - whole
             if set_based:
+                if whole and dues:  # two statements: their facts locked in one order first
+                    lock_facts(sorted(whole | dues))
                 days = refresh_incidents(sorted(whole)) if whole else set()
                 changed_days(days | (refresh_dues(sorted(dues)) if dues else set()))
             else:

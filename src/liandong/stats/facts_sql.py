@@ -183,6 +183,19 @@ WHERE f.instruction_id = locked.instruction_id
 RETURNING (f.dispatched_at AT TIME ZONE %(zone)s)::date"""
 
 
+#: The facts of the instructions of incidents (LISTED), locked in key order: a batch that refreshes
+#: some incidents whole and others for their due moments takes its locks in one order first.
+LOCK = """SELECT 1 FROM stats_instructionfact
+WHERE instruction_id IN (SELECT id FROM incidents_instruction WHERE incident_id = ANY(%(ids)s))
+ORDER BY instruction_id FOR UPDATE"""
+
+
+def lock_facts(incidents: list[int]) -> None:
+    """Lock the facts of `incidents` (keys) in key order, in the caller's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK, {"ids": incidents})
+
+
 def refresh_dues(incidents: list[int]) -> set[date]:
     """The due moments of the facts of `incidents` (keys), in the caller's transaction: those
     that changed are written; the Beijing days of dispatch of those written."""
