@@ -18,9 +18,8 @@ from liandong.incidents.models import Deadline, Event
 from liandong.sla.deadlines import Limit, LimitUnit, due_after
 from liandong.sla.models import CalendarRecompute, HolidayYear
 from liandong.sla.selectors import SETTINGS_SECONDS, load_calendar
-from liandong.sla.services import do_save_holiday_year
 from liandong.worker.loop import run_once
-from tests.factories import UserFactory, dispatched
+from tests.factories import UserFactory, declare_holidays, dispatched
 
 MONDAY = "2026-11-30T09:00:00+08:00"  # level-2 results due 24:00 Thursday 3 December
 
@@ -35,13 +34,7 @@ def open_results(db: Any, frozen_at: Any) -> list[Deadline]:
 
 
 def edit_2026(*extra: str) -> CalendarRecompute:
-    row = HolidayYear.objects.get(year=2026)
-    do_save_holiday_year(
-        year=2026,
-        holidays=sorted({*row.holidays, *extra}),
-        makeup_workdays=row.makeup_workdays,
-        source="更正",
-    )
+    declare_holidays(*extra)
     job = CalendarRecompute.objects.first()
     assert job is not None
     return job

@@ -1,6 +1,6 @@
 """common/inserts.insert_rows writes the very rows Django's bulk_create writes (on PostgreSQL by
-its own statement or, for many rows, by COPY; elsewhere by bulk_create itself), and refuses models
-it is not for. Each test runs both PostgreSQL forms (`copy_from`)."""
+its own statement, `VALUES` for one row, or, for many rows, by COPY; elsewhere by bulk_create
+itself), and refuses models it is not for. Each test runs both PostgreSQL forms (`copy_from`)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,13 @@ def test_the_rows_are_those_bulk_create_writes(owners) -> None:
     assert all(e.pk and not e._state.adding for e in ours)
     assert _stored(Event, [e.pk for e in ours]) == _stored(Event, [e.pk for e in django])
     assert [e.pk for e in ours] == sorted(e.pk for e in ours)
+
+
+def test_one_row_at_a_time_is_the_row_bulk_create_writes(owners, copy_from) -> None:
+    """A single row goes by its own statement (`VALUES`), or by COPY when COPY takes every batch."""
+    ours = [insert_rows([event])[0] for event in _events(*owners)]
+    django = Event.objects.bulk_create(_events(*owners))
+    assert _stored(Event, [e.pk for e in ours]) == _stored(Event, [e.pk for e in django])
 
 
 def test_a_key_assigned_before_the_related_row_was_saved_is_taken_from_it(frozen_at) -> None:

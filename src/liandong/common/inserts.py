@@ -96,12 +96,7 @@ def insert_rows(objs: Sequence[M]) -> list[M]:
 def _insert(plan: _Plan, objs: Sequence[models.Model]) -> list[int]:
     """One statement with one array per column (one row: its values); the new keys."""
     if len(objs) == 1:
-        (obj,) = objs
-        sql = plan.one_sql
-        params = [
-            getattr(obj, attname) if convert is None else convert(getattr(obj, attname))
-            for attname, convert in plan.columns
-        ]
+        sql, params = plan.one_sql, _row(plan.columns, objs[0])
     else:
         sql = plan.sql
         params = [
@@ -122,15 +117,17 @@ def _copy(plan: _Plan, objs: Sequence[models.Model]) -> list[int]:
         keys = [pk for (pk,) in cursor.fetchall()]
         with cursor.cursor.copy(plan.copy_sql) as copy:
             for pk, obj in zip(keys, objs, strict=True):
-                copy.write_row([pk, *_row(plan, obj)])
+                copy.write_row([pk, *_row(plan.copy_columns, obj)])
     return keys
 
 
-def _row(plan: _Plan, obj: models.Model) -> list[Any]:
-    """One instance's values as COPY takes them, in the plan's column order."""
+def _row(
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...], obj: models.Model
+) -> list[Any]:
+    """One instance's values in the order of `columns` (the plan's, or COPY's), each converted."""
     return [
         getattr(obj, attname) if convert is None else convert(getattr(obj, attname))
-        for attname, convert in plan.copy_columns
+        for attname, convert in columns
     ]
 
 

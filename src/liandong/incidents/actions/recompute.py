@@ -232,13 +232,13 @@ Moved = tuple[int, datetime, datetime | None, bool, datetime | None]
 
 
 def _lock_moving(incident_of: dict[int, int]) -> tuple[list[dict[str, Any]], list[int]]:
-    """Lock the incidents of the deadlines of `incident_of` (deadline → its incident's key, as
-    read before any lock), in ascending keys, SKIP LOCKED; then read those deadlines the
-    calendar can still move. Every writer of a deadline holds its incident first (locks.py), so
-    what is read under these locks is as committed and stays so until this transaction ends: the
-    deadlines need no row lock of their own (nor the instructions, which the recompute does not
-    change). The second list is the deadlines left for later: their incident was held by someone
-    else, or they now belong to another incident (a merge) that this chunk does not hold."""
+    """Lock the incidents of the deadlines of `incident_of` (deadline → its incident's key; an
+    instruction never changes incident, so the key read before any lock is right), in ascending
+    keys, SKIP LOCKED; then read those deadlines the calendar can still move. Every writer of a
+    deadline holds its incident first (locks.py), so what is read under these locks is as
+    committed and stays so until this transaction ends: the deadlines need no row lock of their
+    own (nor the instructions, which the recompute does not change). The second list is the
+    deadlines left for later: their incident was held by someone else."""
     held = set(
         Incident.objects.select_for_update(skip_locked=True)
         .filter(pk__in=_any_of(sorted(set(incident_of.values()))))
@@ -247,19 +247,13 @@ def _lock_moving(incident_of: dict[int, int]) -> tuple[list[dict[str, Any]], lis
     )
     left = [pk for pk, incident in incident_of.items() if incident not in held]
     taken = [pk for pk, incident in incident_of.items() if incident in held]
-    rows = list(
+    locked = list(
         working_day_deadlines()
         .filter(pk__in=_any_of(taken))
         .order_by("pk")
-        .values(
-            *MOVING_COLUMNS,
-            incident_pk=F("instruction__incident_id"),
-            unit_name=F("instruction__unit__name"),
-        )
+        .values(*MOVING_COLUMNS, unit_name=F("instruction__unit__name"))
     )
-    locked = [row for row in rows if row["incident_pk"] in held]
-    left += [row["pk"] for row in rows if row["incident_pk"] not in held]
-    return locked, sorted(left)
+    return locked, left
 
 
 def _move(dues: dict[int, Due], incident_of: dict[int, int]) -> tuple[int, list[int]]:
@@ -284,7 +278,7 @@ def _move(dues: dict[int, Due], incident_of: dict[int, int]) -> tuple[int, list[
         moved.append((pk, due.at, row["warn_at"], due.provisional, watch_at))
         events.append(
             Event(
-                incident_id=row["incident_pk"],
+                incident_id=incident_of[pk],
                 instruction_id=row["instruction_id"],
                 kind=EventKind.DEADLINE_RECOMPUTED,
                 summary=f"节假日安排更新，{row['unit_name']}{labels[row['kind']]}时限重新计算",
